@@ -1,0 +1,170 @@
+"""Legacy attribute keywords (``alpha_f=2.0``, ``axes_i=[1, 2]``) to ``onnx_ir`` attributes.
+
+The suffix names the attribute type: ``_i`` int, ``_f`` float, ``_s`` string,
+``_t`` tensor, ``_z`` a one-element tensor stored 0-d, ``_g`` graph, ``_ty``
+type. A list or tuple value makes the plural attribute (``INTS`` ...).
+"""
+
+from __future__ import annotations
+
+import numbers
+import re
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import onnx_ir as ir
+import torch
+
+from onnx_migrate.errors import GraphBuildError
+
+__all__ = ["convert_attributes", "to_ir_tensor"]
+
+_ATTR_PATTERN = re.compile(r"^(.+)_(([ifstgz])|(ty))$")
+#: Keywords the legacy exporter silently dropped.
+_SKIPPED = frozenset({"inplace", "aten"})
+_SUFFIX_HELP = (
+    "_i (int), _f (float), _s (string), _t (tensor), _z (scalar tensor), _g (graph) or _ty (type)"
+)
+
+
+def to_ir_tensor(value: Any, *, name: str | None = None) -> ir.TensorProtocol:
+    """A tensor from a torch tensor, numpy array, Python number or list of numbers."""
+    if isinstance(value, ir.TensorProtocol):
+        return value
+    if isinstance(value, torch.Tensor):
+        tensor = value.detach()
+        if tensor.requires_grad:
+            tensor = tensor.detach()
+        return ir.tensor(tensor.contiguous().cpu(), name=name)
+    if isinstance(value, np.ndarray):
+        return ir.tensor(value, name=name)
+    return ir.tensor(torch.tensor(value), name=name)
+
+
+def _is_list(value: Any) -> bool:
+    return isinstance(value, (list, tuple))
+
+
+def _as_int(value: Any, key: str, op: str) -> int:
+    if isinstance(value, torch.Tensor) and value.numel() == 1:
+        value = value.item()
+    if isinstance(value, (bool, np.bool_)):
+        return int(value)
+    if isinstance(value, numbers.Integral):
+        return int(value)
+    if hasattr(value, "__int__") and not isinstance(value, (numbers.Real, str)):
+        # Enum-like values such as TensorProtoDataType members (ours or torch's pybind ones).
+        return int(value)
+    raise GraphBuildError(
+        f"Attribute {key}={value!r} of {op}: the _i suffix needs an int or a list of ints, "
+        f"got {type(value).__name__}. Convert it (int(...)) or use the suffix of its type."
+    )
+
+
+def _as_float(value: Any, key: str, op: str) -> float:
+    if isinstance(value, torch.Tensor) and value.numel() == 1:
+        value = value.item()
+    if isinstance(value, numbers.Real):
+        return float(value)
+    raise GraphBuildError(
+        f"Attribute {key}={value!r} of {op}: the _f suffix needs a float or a list of floats, "
+        f"got {type(value).__name__}."
+    )
+
+
+def _as_str(value: Any, key: str, op: str) -> str:
+    if isinstance(value, bytes):
+        return value.decode()
+    if isinstance(value, str):
+        return value
+    raise GraphBuildError(
+        f"Attribute {key}={value!r} of {op}: the _s suffix needs a str or a list of str, got {type(value).__name__}."
+    )
+
+
+def _as_tensor(value: Any, key: str, op: str, *, zero_dim: bool) -> ir.TensorProtocol:
+    if isinstance(value, (numbers.Number, np.number)) or isinstance(value, (torch.Tensor, np.ndarray)):
+        if zero_dim:
+            tensor = value if isinstance(value, torch.Tensor) else torch.tensor(value)
+            if tensor.numel() != 1:
+                raise GraphBuildError(
+                    f"Attribute {key} of {op}: the _z suffix takes a one-element tensor or a number, "
+                    f"got a tensor of shape {tuple(tensor.shape)}; use the _t suffix for tensors."
+                )
+            return to_ir_tensor(tensor.reshape(()))
+        return to_ir_tensor(value)
+    raise GraphBuildError(
+        f"Attribute {key}={value!r} of {op}: the _{'z' if zero_dim else 't'} suffix needs a torch.Tensor "
+        f"(or numpy array), got {type(value).__name__}."
+    )
+
+
+def _as_graph(value: Any, key: str, op: str) -> ir.Graph:
+    graph = getattr(value, "ir_graph", value)
+    if isinstance(graph, ir.Graph):
+        return graph
+    raise GraphBuildError(f"Attribute {key} of {op}: the _g suffix needs a graph (a block), got {type(value).__name__}.")
+
+
+def _as_type(value: Any, key: str, op: str) -> ir.TypeProtocol:
+    from onnx_migrate.legacy_symbolics import scalar_types
+    from onnx_migrate.legacy_symbolics.values import TensorType
+
+    if isinstance(value, ir.TypeProtocol):
+        return value
+    if isinstance(value, TensorType) and value.dtype() is not None:
+        return ir.TensorType(scalar_types.dtype_to_ir(value.dtype()))  # type: ignore[arg-type]
+    if isinstance(value, torch.dtype):
+        return ir.TensorType(scalar_types.dtype_to_ir(value))
+    raise GraphBuildError(f"Attribute {key} of {op}: the _ty suffix needs a tensor type, got {value!r}.")
+
+
+def _convert_one(key: str, value: Any, op: str) -> ir.Attr:
+    match = _ATTR_PATTERN.match(key)
+    if match is None:
+        raise GraphBuildError(
+            f"Invalid attribute specifier {key!r} of {op}: attribute names must end with a type suffix, "
+            f"{_SUFFIX_HELP}; for example {key}_i={value!r} or {key}_f={value!r}."
+        )
+    name, kind = match.group(1), match.group(2)
+    plural = _is_list(value)
+    if kind == "i":
+        if plural:
+            return ir.AttrInt64s(name, [_as_int(v, key, op) for v in value])
+        return ir.AttrInt64(name, _as_int(value, key, op))
+    if kind == "f":
+        if plural:
+            return ir.AttrFloat32s(name, [_as_float(v, key, op) for v in value])
+        return ir.AttrFloat32(name, _as_float(value, key, op))
+    if kind == "s":
+        if plural:
+            return ir.AttrStrings(name, [_as_str(v, key, op) for v in value])
+        return ir.AttrString(name, _as_str(value, key, op))
+    if kind in ("t", "z"):
+        if plural:
+            return ir.AttrTensors(name, [_as_tensor(v, key, op, zero_dim=kind == "z") for v in value])
+        return ir.AttrTensor(name, _as_tensor(value, key, op, zero_dim=kind == "z"))
+    if kind == "g":
+        if plural:
+            return ir.AttrGraphs(name, [_as_graph(v, key, op) for v in value])
+        return ir.AttrGraph(name, _as_graph(value, key, op))
+    # kind == "ty"
+    if plural:
+        return ir.AttrTypeProtos(name, [_as_type(v, key, op) for v in value])
+    return ir.AttrTypeProto(name, _as_type(value, key, op))
+
+
+def convert_attributes(kwargs: Mapping[str, Any], *, op: str) -> list[ir.Attr]:
+    """Convert ``g.op`` keyword attributes; ``None`` values are dropped, as legacy did.
+
+    Raises:
+        GraphBuildError: a key has no type suffix, or a value does not fit its suffix.
+    """
+    attrs: list[ir.Attr] = []
+    for key in sorted(kwargs):
+        value = kwargs[key]
+        if value is None or key in _SKIPPED:
+            continue
+        attrs.append(_convert_one(key, value, op))
+    return attrs

@@ -1,0 +1,25 @@
+"""The built-in symbolic library, one module per op family.
+
+Nothing registers at import time: :func:`register_builtins` walks
+:data:`ALL_FAMILIES` and registers every function marked with
+``registry.builtin_symbolic``. A test checks that every module in this package
+is listed here.
+"""
+
+from __future__ import annotations
+
+import types
+
+from onnx_migrate.legacy_symbolics.registry import SymbolicRegistry, builtin_marks
+
+__all__ = ["ALL_FAMILIES", "register_builtins"]
+
+ALL_FAMILIES: tuple[types.ModuleType, ...] = ()
+
+
+def register_builtins(registry: SymbolicRegistry) -> None:
+    """Register every built-in symbolic of every family into ``registry``."""
+    for family in ALL_FAMILIES:
+        for obj in vars(family).values():
+            for name, opset, fn in builtin_marks(obj):
+                registry.register(name, opset, fn, custom=False)
