@@ -1,0 +1,45 @@
+"""The ``onnx-migrate`` command line: one subcommand per module, listed once.
+
+Each subcommand module exposes ``HELP`` (one line), ``add_arguments(parser)``
+and ``run(args) -> int`` (the exit code). Modules are imported only when their
+subcommand runs, so ``onnx-migrate report`` does not pay for importing torch.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+__all__ = ["COMMANDS", "main"]
+
+#: subcommand name -> module implementing it.
+COMMANDS: dict[str, str] = {
+    "demo": "onnx_migrate.compat.demo",
+}
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="onnx-migrate",
+        description="Keep legacy torch.onnx export code working without TorchScript.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+    for name, module_name in COMMANDS.items():
+        module = importlib.import_module(module_name)
+        command = sub.add_parser(name, help=module.HELP, description=module.HELP)
+        module.add_arguments(command)
+        command.set_defaults(_module=module)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI; returns the exit code (``python -m onnx_migrate`` and the console script use it)."""
+    args = _parser().parse_args(argv)
+    return int(args._module.run(args) or 0)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
