@@ -1,8 +1,8 @@
 """The ``onnx-migrate`` command line: one subcommand per module, listed once.
 
 Each subcommand module exposes ``HELP`` (one line), ``add_arguments(parser)``
-and ``run(args) -> int`` (the exit code). Modules are imported only when their
-subcommand runs, so ``onnx-migrate report`` does not pay for importing torch.
+and ``run(args) -> int`` (the exit code). Subcommand modules keep heavy imports
+(torch, onnxruntime) inside ``run`` so that ``--help`` and ``report`` stay fast.
 """
 
 from __future__ import annotations
