@@ -19,7 +19,8 @@ Hierarchy::
           ├── TranslationError                 a symbolic raised or returned a wrong result
           ├── CaptureError                     torch.export could not capture the model
           ├── ExportOptionError                a keyword of export() has a wrong type or value
-          └── ExportIOError                    the output file could not be written
+          ├── ExportIOError                    the output file could not be written
+          └── VerificationError                verify=True: ONNX Runtime and PyTorch disagree
 
 Messages follow one pattern: *which op and opset, why, and what to do*.
 """
@@ -44,6 +45,7 @@ __all__ = [
     "SymbolicValueError",
     "TranslationError",
     "UnsupportedSymbolicError",
+    "VerificationError",
 ]
 
 # torch may drop its legacy-only error classes together with TorchScript; derive
@@ -174,3 +176,7 @@ class ExportOptionError(OnnxMigrateError, ValueError):
 
 class ExportIOError(OnnxMigrateError, OSError):
     """The exported model could not be written to its destination."""
+
+
+class VerificationError(OnnxMigrateError):
+    """``verify=True`` found ONNX Runtime's outputs differ from eager PyTorch beyond tolerance."""

@@ -1,0 +1,86 @@
+"""Every use of a private or version-dependent torch API, in one place.
+
+onnx_migrate prefers public torch APIs. Where none exists, the private one is
+wrapped here behind a version guard, and ``tests/test_torch_compat.py`` pins the
+assumptions so a torch upgrade that changes them fails loudly in CI instead of
+silently changing exported models.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from typing import Any
+
+import torch
+from packaging.version import Version
+
+__all__ = [
+    "TORCH_VERSION",
+    "export_user_error_types",
+    "is_higher_order_op",
+    "is_script_object",
+    "op_schema",
+    "size_oblivious_dims",
+]
+
+TORCH_VERSION = Version(torch.__version__.split("+")[0])
+
+#: Class names of TorchScript modules/functions (their module paths moved across releases).
+_SCRIPT_CLASS_NAMES = frozenset(
+    {"ScriptModule", "RecursiveScriptModule", "ScriptFunction", "TopLevelTracedModule", "TracedModule"}
+)
+
+
+def is_script_object(model: Any) -> bool:
+    """Whether ``model`` is a TorchScript module or function, without touching ``torch.jit``."""
+    for cls in type(model).__mro__:
+        if cls.__name__ in _SCRIPT_CLASS_NAMES and cls.__module__.startswith(("torch.jit", "torch._C")):
+            return True
+    return False
+
+
+@contextlib.contextmanager
+def size_oblivious_dims() -> Iterator[None]:
+    """Let dims of size 0/1 in example inputs stay dynamic during ``torch.export``.
+
+    Legacy users often export with batch size 1 and ``dynamic_axes`` on the batch.
+    torch.export specializes size-1 dims unless the private
+    ``torch.fx.experimental._config.backed_size_oblivious`` flag is on (torch's own
+    ONNX exporter sets it the same way). Without the flag this is a no-op.
+    """
+    config = getattr(getattr(torch.fx, "experimental", None), "_config", None)
+    if config is None or not hasattr(config, "backed_size_oblivious"):
+        yield
+        return
+    with config.patch(backed_size_oblivious=True):
+        yield
+
+
+def export_user_error_types() -> tuple[type[BaseException], ...]:
+    """The exception types torch.export raises for user-fixable problems (guards, dynamic dims)."""
+    types: list[type[BaseException]] = []
+    dynamo_exc = getattr(getattr(torch, "_dynamo", None), "exc", None)
+    for name in ("UserError", "Unsupported"):
+        cls = getattr(dynamo_exc, name, None)
+        if isinstance(cls, type):
+            types.append(cls)
+    return tuple(types)
+
+
+def is_higher_order_op(target: Any) -> bool:
+    """Whether an FX target is a higher-order operator (``torch.cond``, ``while_loop``...).
+
+    The class lives in the private ``torch._ops``; torch.export graphs use it for control flow.
+    """
+    cls = getattr(getattr(torch, "_ops", None), "HigherOrderOperator", None)
+    return isinstance(cls, type) and isinstance(target, cls)
+
+
+def op_schema(target: Any) -> Any | None:
+    """The ``torch.FunctionSchema`` of an ``OpOverload`` (``None`` for Python callables).
+
+    ``OpOverload._schema`` is the only way to read argument names and defaults,
+    which symbolics are called with.
+    """
+    return getattr(target, "_schema", None)

@@ -1,0 +1,259 @@
+"""Capture the user's model with ``torch.export``, honouring the legacy conventions.
+
+This stage turns the legacy ``args`` forms (a tensor, a tuple, a trailing dict
+of keyword arguments) and ``dynamic_axes`` into what ``torch.export`` takes,
+puts the model in the requested training mode and restores it afterwards, and
+turns capture failures into :class:`~onnx_migrate.errors.CaptureError` with a
+hint at the fix.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import inspect
+import warnings
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any
+
+import torch
+import torch.utils._pytree as pytree
+
+from onnx_migrate import _torch_compat
+from onnx_migrate.compat.options import ExportOptions
+from onnx_migrate.errors import CaptureError, ExportOptionError
+from onnx_migrate.legacy_symbolics.export_context import TrainingMode
+
+__all__ = ["CapturedModel", "InputSpec", "capture", "normalize_args", "training_mode"]
+
+
+@dataclasses.dataclass(frozen=True)
+class InputSpec:
+    """One flattened user input: its ONNX name and the dynamic axes asked for it."""
+
+    name: str
+    example: Any
+    dynamic_axes: dict[int, str]
+
+
+@dataclasses.dataclass
+class CapturedModel:
+    """What later stages need from capture."""
+
+    program: torch.export.ExportedProgram
+    args: tuple[Any, ...]
+    kwargs: dict[str, Any]
+    inputs: list[InputSpec]
+
+
+class _FunctionModule(torch.nn.Module):
+    """Wraps a plain function so torch.export can capture it (the legacy exporter took functions too)."""
+
+    def __init__(self, fn: Callable[..., Any]) -> None:
+        super().__init__()
+        self.fn = fn
+
+    def forward(self, *args: Any, **kwargs: Any) -> Any:
+        return self.fn(*args, **kwargs)
+
+
+def as_module(model: Any) -> torch.nn.Module:
+    """The model as an ``nn.Module``; TorchScript objects are refused with the fix."""
+    if _torch_compat.is_script_object(model):
+        raise ExportOptionError(
+            "onnx_migrate cannot export a TorchScript module or function (torch.jit.script/trace output): "
+            "TorchScript is what is going away. Pass the original eager nn.Module instead, e.g. "
+            "onnx_migrate.export(MyModel().eval(), args, 'model.onnx') rather than the scripted/traced copy."
+        )
+    if isinstance(model, torch.nn.Module):
+        return model
+    if callable(model):
+        return _FunctionModule(model)
+    raise ExportOptionError(f"model must be a torch.nn.Module or a callable, got {type(model).__name__}.")
+
+
+def normalize_args(args: Any, kwargs: Mapping[str, Any] | None) -> tuple[tuple[Any, ...], dict[str, Any]]:
+    """The legacy ``args`` forms to ``(args, kwargs)``.
+
+    ``args`` may be one tensor, a tuple of arguments, or a tuple whose last item
+    is a dict of keyword arguments (the legacy exporter's convention).
+    """
+    merged: dict[str, Any] = dict(kwargs or {})
+    if args is None:
+        return (), merged
+    if not isinstance(args, tuple):
+        args = (args,)
+    if args and isinstance(args[-1], dict):
+        trailing = args[-1]
+        args = args[:-1]
+        overlap = set(trailing) & set(merged)
+        if overlap:
+            raise ExportOptionError(
+                f"Keyword argument(s) {sorted(overlap)} are given both in the trailing dict of args and in kwargs."
+            )
+        merged.update(trailing)
+    return tuple(args), merged
+
+
+@contextlib.contextmanager
+def training_mode(model: torch.nn.Module, mode: TrainingMode) -> Iterator[None]:
+    """Put the model in the requested mode; restore every submodule's flag afterwards."""
+    saved = [(module, module.training) for module in model.modules()]
+    try:
+        if mode == TrainingMode.EVAL:
+            model.eval()
+        elif mode == TrainingMode.TRAINING:
+            model.train()
+        yield
+    finally:
+        for module, flag in saved:
+            module.training = flag
+
+
+def _parameter_names(module: torch.nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any]) -> list[str]:
+    """Forward's parameter names for the given positional and keyword arguments, in order."""
+    try:
+        signature = inspect.signature(module.forward)
+        bound = signature.bind(*args, **kwargs)
+    except (TypeError, ValueError):
+        return [f"input_{i}" for i in range(len(args))] + list(kwargs)
+    names: list[str] = []
+    for name, value in bound.arguments.items():
+        kind = signature.parameters[name].kind
+        if kind == inspect.Parameter.VAR_POSITIONAL:
+            names.extend(f"{name}_{i}" for i in range(len(value)))
+        elif kind == inspect.Parameter.VAR_KEYWORD:
+            names.extend(value)
+        else:
+            names.append(name)
+    return names
+
+
+def flatten_inputs(
+    module: torch.nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any], options: ExportOptions
+) -> list[InputSpec]:
+    """The user's inputs as the ONNX graph will list them, with names and dynamic axes.
+
+    Names come from ``input_names`` first, then from ``forward``'s parameters
+    (suffixed by position inside nested structures).
+    """
+    leaves: list[tuple[str, Any]] = []
+    for param_name, value in zip(_parameter_names(module, args, kwargs), list(args) + list(kwargs.values()), strict=False):
+        flat, _ = pytree.tree_flatten(value)
+        tensors = [leaf for leaf in flat if isinstance(leaf, torch.Tensor)]
+        if len(tensors) == 1 and isinstance(value, torch.Tensor):
+            leaves.append((param_name, value))
+        else:
+            leaves.extend((f"{param_name}_{i}", leaf) for i, leaf in enumerate(tensors))
+    if len(options.input_names) > len(leaves):
+        raise ExportOptionError(
+            f"input_names has {len(options.input_names)} names {list(options.input_names)} but the model takes "
+            f"{len(leaves)} tensor input(s); give at most {len(leaves)} names."
+        )
+    specs: list[InputSpec] = []
+    for index, (default_name, example) in enumerate(leaves):
+        name = options.input_names[index] if index < len(options.input_names) else default_name
+        axes = dict(options.dynamic_axes.get(name, {}))
+        rank = example.dim()
+        for axis in list(axes):
+            if not -rank <= axis < rank:
+                raise ExportOptionError(
+                    f"dynamic_axes[{name!r}] names axis {axis}, but input {name!r} has rank {rank} "
+                    f"(shape {tuple(example.shape)}); valid axes are 0..{rank - 1}."
+                )
+            if axis < 0:
+                axes[axis + rank] = axes.pop(axis)
+        specs.append(InputSpec(name, example, axes))
+    return specs
+
+
+@dataclasses.dataclass(frozen=True)
+class _ShapesByArgument:
+    """Dynamic-shape specs for positional and keyword arguments, before binding to forward's names."""
+
+    args: tuple[Any, ...]
+    kwargs: dict[str, Any]
+
+
+def _dynamic_shapes(
+    args: tuple[Any, ...], kwargs: dict[str, Any], specs: list[InputSpec], dim: Any
+) -> _ShapesByArgument | None:
+    """A ``dynamic_shapes`` structure mirroring ``(args, kwargs)`` with ``dim`` on dynamic axes."""
+    if not any(spec.dynamic_axes for spec in specs):
+        return None
+    by_tensor = {id(spec.example): spec for spec in specs}
+
+    def leaf_spec(leaf: Any) -> Any:
+        spec = by_tensor.get(id(leaf)) if isinstance(leaf, torch.Tensor) else None
+        if spec is None or not spec.dynamic_axes:
+            return None
+        return {axis: dim for axis in spec.dynamic_axes}
+
+    return _ShapesByArgument(
+        tuple(pytree.tree_map(leaf_spec, a) for a in args),
+        {k: pytree.tree_map(leaf_spec, v) for k, v in kwargs.items()},
+    )
+
+
+def _explain(exc: BaseException) -> str:
+    text = str(exc).strip()
+    first = text.splitlines()[0] if text else type(exc).__name__
+    lowered = text.lower()
+    if "data-dependent" in lowered or "guardondatadependent" in lowered or "could not guard" in lowered:
+        hint = (
+            "The model branches on tensor values (data-dependent control flow). Rewrite the branch with "
+            "torch.cond, or move it out of forward()."
+        )
+    elif "constraint" in lowered and "dynamic" in lowered or "specialized" in lowered:
+        hint = (
+            "A dim marked dynamic in dynamic_axes/dynamic_shapes is fixed by the model's code. Remove it from "
+            "dynamic_axes, or change the code that fixes it."
+        )
+    else:
+        hint = "See the chained exception for torch.export's full message; try strict=True or simplify forward()."
+    return f"{type(exc).__name__}: {first}\n{hint}"
+
+
+def capture(model: torch.nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any], options: ExportOptions) -> CapturedModel:
+    """Run ``torch.export`` on the model (non-strict unless ``options.strict``)."""
+    specs = flatten_inputs(model, args, kwargs, options)
+    dynamic_shapes = options.dynamic_shapes
+    fallback = None
+    if dynamic_shapes is None:
+        dynamic_shapes = _dynamic_shapes(args, kwargs, specs, torch.export.Dim.DYNAMIC)
+        fallback = _dynamic_shapes(args, kwargs, specs, torch.export.Dim.AUTO)
+    try:
+        program = _run_export(model, args, kwargs, dynamic_shapes, options.strict)
+    except _torch_compat.export_user_error_types() as exc:
+        if fallback is None:
+            raise CaptureError(f"torch.export could not capture {type(model).__name__}: {_explain(exc)}") from exc
+        # A dim the user marked dynamic is fixed by the model: capture with AUTO dims and say which.
+        try:
+            program = _run_export(model, args, kwargs, fallback, options.strict)
+        except Exception as retry_exc:  # noqa: BLE001 - reported with the first failure
+            raise CaptureError(f"torch.export could not capture {type(model).__name__}: {_explain(exc)}") from retry_exc
+        warnings.warn(
+            f"Some dynamic_axes could not stay dynamic ({str(exc).splitlines()[0][:200]}); "
+            "those dims are static in the exported model.",
+            stacklevel=4,
+        )
+    except CaptureError:
+        raise
+    except Exception as exc:
+        raise CaptureError(f"torch.export could not capture {type(model).__name__}: {_explain(exc)}") from exc
+    return CapturedModel(program, args, kwargs, specs)
+
+
+def _run_export(
+    model: torch.nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any], dynamic_shapes: Any, strict: bool
+) -> torch.export.ExportedProgram:
+    if isinstance(dynamic_shapes, _ShapesByArgument):
+        # torch.export keys dynamic_shapes by forward's parameter names (*args as a tuple).
+        try:
+            bound = inspect.signature(model.forward).bind(*dynamic_shapes.args, **dynamic_shapes.kwargs)
+            dynamic_shapes = dict(bound.arguments)
+        except (TypeError, ValueError):
+            dynamic_shapes = dynamic_shapes.args if not dynamic_shapes.kwargs else dynamic_shapes.kwargs
+    with _torch_compat.size_oblivious_dims(), warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)
+        return torch.export.export(model, args, kwargs=kwargs or None, dynamic_shapes=dynamic_shapes, strict=strict)

@@ -1,0 +1,219 @@
+"""``onnx_migrate.export``: the legacy ``torch.onnx.export`` signature, on ``torch.export``.
+
+The body is a short list of named steps: validate options, capture, decompose
+what has no symbolic, translate with the legacy symbolics, finalize, verify,
+save. Each step lives in its own module of this package.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import warnings
+from collections.abc import Collection, Mapping, Sequence
+from pathlib import Path
+from typing import IO, Any
+
+import onnx
+import onnx_ir as ir
+import torch
+import torch.utils._pytree as pytree
+
+from onnx_migrate.compat import capture as _capture
+from onnx_migrate.compat import decompose as _decompose
+from onnx_migrate.compat import finalize as _finalize
+from onnx_migrate.compat import save as _save
+from onnx_migrate.compat import translate as _translate
+from onnx_migrate.compat import verify as _verify
+from onnx_migrate.compat.export_report import ExportReport
+from onnx_migrate.compat.fx_symbolics import register_fx_symbolics
+from onnx_migrate.compat.options import ExportOptions
+from onnx_migrate.legacy_symbolics.export_context import OperatorExportTypes, TrainingMode, active_export
+from onnx_migrate.legacy_symbolics.registry import SymbolicRegistry
+
+__all__ = ["ExportResult", "export"]
+
+
+@dataclasses.dataclass
+class ExportResult:
+    """What ``export()`` returns; code that ignores it keeps working like the legacy ``None``.
+
+    Attributes:
+        model: the exported ``onnx_ir.Model``.
+        report: what the export did (:class:`ExportReport`).
+    """
+
+    model: ir.Model
+    report: ExportReport
+    _proto: onnx.ModelProto | None = None
+
+    @property
+    def model_proto(self) -> onnx.ModelProto:
+        """The model as an ``onnx.ModelProto`` (models past 2 GB: use ``save()`` instead)."""
+        if self._proto is None:
+            self._proto = _finalize.to_proto(self.model)
+        return self._proto
+
+    def save(self, f: str | Path | IO[bytes]) -> None:
+        """Write the model (atomically; external data when past 2 GB)."""
+        destination = _save.check_destination(f)
+        assert destination is not None
+        external = _finalize.initializer_bytes(self.model) >= _finalize.PROTOBUF_LIMIT // 2
+        _save.save_model(self.model, None if external else self.model_proto, destination, external=external)
+
+    def __repr__(self) -> str:
+        graph = self.model.graph
+        return (
+            f"ExportResult(opset={self.report.opset}, inputs={[v.name for v in graph.inputs]}, "
+            f"outputs={[v.name for v in graph.outputs]}, nodes={len(graph)})"
+        )
+
+
+def export(
+    model: torch.nn.Module | Any,
+    args: tuple[Any, ...] | torch.Tensor | Any = (),
+    f: str | Path | IO[bytes] | None = None,
+    *,
+    kwargs: Mapping[str, Any] | None = None,
+    export_params: bool = True,
+    verbose: bool = False,
+    training: TrainingMode | Any = TrainingMode.EVAL,
+    input_names: Sequence[str] | None = None,
+    output_names: Sequence[str] | None = None,
+    operator_export_type: OperatorExportTypes | Any = OperatorExportTypes.ONNX,
+    opset_version: int | None = None,
+    do_constant_folding: bool = True,
+    dynamic_axes: Mapping[str, Mapping[int, str]] | Mapping[str, Sequence[int]] | None = None,
+    keep_initializers_as_inputs: bool | None = None,
+    custom_opsets: Mapping[str, int] | None = None,
+    export_modules_as_functions: bool | Collection[type[torch.nn.Module]] = False,
+    autograd_inlining: bool = True,
+    dynamic_shapes: Any = None,
+    backend: str = "legacy",
+    verify: bool = False,
+    strict: bool = False,
+    registry: SymbolicRegistry | None = None,
+) -> ExportResult:
+    """Export ``model`` to ONNX with the legacy ``torch.onnx.export`` keywords, without TorchScript.
+
+    The model is captured with ``torch.export`` and translated by the legacy
+    symbolic functions (built-in and registered with ``register_custom_op_symbolic``)
+    at exactly ``opset_version``.
+
+    Args:
+        model: the eager ``nn.Module`` (or a function).
+        args: a tensor, a tuple of arguments, or a tuple ending in a dict of keyword arguments.
+        f: where to write the model (path, ``os.PathLike`` or binary file); ``None`` writes nothing.
+        dynamic_shapes: torch.export dynamic shapes, an alternative to ``dynamic_axes``.
+        backend: ``"legacy"`` (symbolics, any opset 7-23) or ``"dynamo"`` (torch's new exporter).
+        verify: run the model in ONNX Runtime and compare with PyTorch; raise on mismatch.
+        strict: capture with ``torch.export(strict=True)``.
+        registry: the symbolics to use (default: the process registry with every registration).
+        Other arguments: as in the legacy ``torch.onnx.export``.
+
+    Returns:
+        An :class:`ExportResult` with the model and the export report.
+
+    Example:
+        >>> import torch, onnx_migrate
+        >>> result = onnx_migrate.export(torch.nn.ReLU(), (torch.randn(2, 3),), opset_version=13)
+        >>> result.model.opset_imports[""]
+        13
+    """
+    options = ExportOptions.from_legacy(
+        export_params=export_params, verbose=verbose, training=training, input_names=input_names,
+        output_names=output_names, operator_export_type=operator_export_type, opset_version=opset_version,
+        do_constant_folding=do_constant_folding, dynamic_axes=dynamic_axes,
+        keep_initializers_as_inputs=keep_initializers_as_inputs, custom_opsets=custom_opsets,
+        export_modules_as_functions=export_modules_as_functions, autograd_inlining=autograd_inlining,
+        dynamic_shapes=dynamic_shapes, backend=backend, verify=verify, strict=strict,
+    )  # fmt: skip
+    if options.backend == "dynamo":
+        from onnx_migrate.bridge.dynamo_backend import export_with_dynamo
+
+        return export_with_dynamo(model, args, f, options, kwargs=kwargs, registry=registry)
+    destination = _save.check_destination(f)
+    module = _capture.as_module(model)
+    call_args, call_kwargs = _capture.normalize_args(args, kwargs)
+    symbolics = (registry or SymbolicRegistry.default()).copy()
+    register_fx_symbolics(symbolics)
+    report = _new_report(options)
+    with warnings.catch_warnings(record=True) as seen, _capture.training_mode(module, options.training):
+        warnings.simplefilter("always")
+        with active_export(options.export_context()):
+            captured = _capture.capture(module, call_args, call_kwargs, options)
+            report.status.capture = True
+            captured.program, report.decomposed = _decompose.decompose_unsupported(
+                captured.program, symbolics, options.opset_version
+            )
+            report.status.decomposition = True
+            translated = _translate.translate(captured, symbolics, options.export_context(), report)
+            report.status.translation = True
+            onnx_model = _finalize.build_model(translated, captured, options, report)
+        result = _check(onnx_model, options, report)
+        if options.verify:
+            _verify_result(result, module, captured, report)
+    report.warnings.extend(str(w.message) for w in seen)
+    _replay_warnings(seen)
+    if destination is not None:
+        result.save(destination)
+    if options.verbose:
+        print(report.to_markdown())
+    return result
+
+
+def _new_report(options: ExportOptions) -> ExportReport:
+    report = ExportReport(opset=options.opset_version, backend=options.backend)
+    if options.dynamic_axes:
+        report.record_keyword("dynamic_axes", "converted to torch.export dynamic shapes; dims named in the model")
+    if options.operator_export_type != OperatorExportTypes.ONNX:
+        report.record_keyword("operator_export_type", f"{options.operator_export_type.name}: unsupported ops kept as ATen nodes")
+    if options.training != TrainingMode.EVAL:
+        report.record_keyword("training", f"{options.training.name}: model captured in that mode and restored after")
+    if options.custom_opsets:
+        report.record_keyword("custom_opsets", f"opset_import versions {options.custom_opsets}")
+    if not options.do_constant_folding:
+        report.record_keyword("do_constant_folding", "False: no folding")
+    if options.export_modules_as_functions:
+        report.record_keyword("export_modules_as_functions", "not supported yet: modules are inlined")
+    return report
+
+
+def _check(onnx_model: ir.Model, options: ExportOptions, report: ExportReport) -> ExportResult:
+    result = ExportResult(onnx_model, report)
+    if _finalize.initializer_bytes(onnx_model) < _finalize.PROTOBUF_LIMIT // 2:
+        _finalize.check_model(result.model_proto, options)
+        report.status.checker = options.operator_export_type == OperatorExportTypes.ONNX or None
+    return result
+
+
+def _verify_result(result: ExportResult, module: torch.nn.Module, captured: _capture.CapturedModel, report: ExportReport) -> None:
+    buffers = {name: b.detach().clone() for name, b in module.named_buffers()}
+    try:
+        with torch.no_grad():
+            eager = module(*captured.args, **captured.kwargs)
+    finally:
+        # Running the model (e.g. batch norm in training mode) must not change the user's buffers.
+        with torch.no_grad():
+            for name, b in module.named_buffers():
+                if name in buffers:
+                    b.copy_(buffers[name])
+    graph = result.model.graph
+    user_inputs = [spec.name for spec in captured.inputs]
+    comparisons = _verify.compare_with_eager(
+        result.model_proto,
+        user_inputs,
+        [spec.example for spec in captured.inputs],
+        [leaf for leaf in pytree.tree_leaves(eager) if isinstance(leaf, torch.Tensor)],
+        [v.name or "" for v in graph.outputs],
+    )
+    report.status.onnx_runtime = True
+    report.status.accuracy = True
+    report.verification = {c.name: f"max abs {c.max_abs:.3g}, max rel {c.max_rel:.3g}" for c in comparisons}
+
+
+def _replay_warnings(seen: list[warnings.WarningMessage]) -> None:
+    """Warnings recorded during the export reach the user once, after the report took them."""
+    for message in seen:
+        if issubclass(message.category, (DeprecationWarning, FutureWarning)) and "torch" in (message.filename or ""):
+            continue
+        warnings.warn_explicit(message.message, message.category, message.filename, message.lineno)

@@ -1,0 +1,116 @@
+"""What one export did, for the user: ``ExportResult.report``.
+
+Records each legacy keyword used and how it was honoured, each symbolic used
+(custom or built-in, which opset's version), decompositions, fallbacks and the
+warnings seen, plus a per-stage status. Rendered with ``to_markdown()`` /
+``to_json()``; ``verbose=True`` prints it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections import Counter
+from typing import Any
+
+from onnx_migrate.legacy_symbolics.registry import SymbolicEntry
+
+__all__ = ["ExportReport", "ExportStatus", "SymbolicUse"]
+
+
+@dataclasses.dataclass
+class ExportStatus:
+    """One flag per stage: ``True`` passed, ``False`` failed, ``None`` not run."""
+
+    capture: bool | None = None
+    decomposition: bool | None = None
+    translation: bool | None = None
+    checker: bool | None = None
+    onnx_runtime: bool | None = None
+    accuracy: bool | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class SymbolicUse:
+    """Which function translated an op."""
+
+    op: str
+    origin: str
+    opset: int
+    custom: bool
+
+
+@dataclasses.dataclass
+class ExportReport:
+    """The runtime migration report of one export."""
+
+    opset: int = 0
+    backend: str = "legacy"
+    status: ExportStatus = dataclasses.field(default_factory=ExportStatus)
+    keywords: dict[str, str] = dataclasses.field(default_factory=dict)
+    symbolics: dict[str, SymbolicUse] = dataclasses.field(default_factory=dict)
+    op_counts: Counter[str] = dataclasses.field(default_factory=Counter)
+    decomposed: list[str] = dataclasses.field(default_factory=list)
+    fallbacks: dict[str, str] = dataclasses.field(default_factory=dict)
+    warnings: list[str] = dataclasses.field(default_factory=list)
+    verification: dict[str, Any] = dataclasses.field(default_factory=dict)
+
+    def record_keyword(self, name: str, how: str) -> None:
+        self.keywords[name] = how
+
+    def record_symbolic(self, op: str, entry: SymbolicEntry) -> None:
+        self.op_counts[op] += 1
+        if op not in self.symbolics:
+            self.symbolics[op] = SymbolicUse(op, entry.origin, entry.opset, entry.custom)
+
+    def record_fallback(self, op: str, how: str) -> None:
+        self.op_counts[op] += 1
+        self.fallbacks[op] = how
+
+    @property
+    def custom_symbolics(self) -> list[SymbolicUse]:
+        return [use for use in self.symbolics.values() if use.custom]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "opset": self.opset,
+            "backend": self.backend,
+            "status": dataclasses.asdict(self.status),
+            "keywords": dict(self.keywords),
+            "symbolics": [dataclasses.asdict(use) | {"count": self.op_counts[use.op]} for use in self.symbolics.values()],
+            "decomposed": list(self.decomposed),
+            "fallbacks": dict(self.fallbacks),
+            "warnings": list(self.warnings),
+            "verification": dict(self.verification),
+        }
+
+    def to_json(self, indent: int | None = 2) -> str:
+        return json.dumps(self.to_dict(), indent=indent, default=str)
+
+    def to_markdown(self) -> str:
+        lines = [f"# onnx_migrate export report (opset {self.opset}, backend {self.backend})", ""]
+        lines.append("## Stages")
+        for stage, flag in dataclasses.asdict(self.status).items():
+            mark = {True: "passed", False: "FAILED", None: "not run"}[flag]
+            lines.append(f"- {stage}: {mark}")
+        if self.keywords:
+            lines += ["", "## Legacy keywords", "", "| keyword | how it was honoured |", "|---|---|"]
+            lines += [f"| `{k}` | {v} |" for k, v in self.keywords.items()]
+        if self.symbolics:
+            lines += ["", "## Symbolics used", "", "| op | count | function | opset | custom |", "|---|---|---|---|---|"]
+            for use in sorted(self.symbolics.values(), key=lambda u: u.op):
+                lines.append(
+                    f"| `{use.op}` | {self.op_counts[use.op]} | `{use.origin}` | {use.opset} | {'yes' if use.custom else ''} |"
+                )
+        if self.decomposed:
+            lines += ["", "## Decomposed (no symbolic at this opset)", ""] + [f"- `{op}`" for op in self.decomposed]
+        if self.fallbacks:
+            lines += ["", "## Fallbacks", ""] + [f"- `{op}`: {how}" for op, how in self.fallbacks.items()]
+        if self.warnings:
+            lines += ["", "## Warnings", ""] + [f"- {w}" for w in self.warnings]
+        if self.verification:
+            lines += ["", "## Verification", ""] + [f"- {k}: {v}" for k, v in self.verification.items()]
+        return "\n".join(lines) + "\n"
+
+    def __str__(self) -> str:
+        return self.to_markdown()

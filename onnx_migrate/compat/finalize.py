@@ -1,0 +1,234 @@
+"""Turn the translated graph into the ONNX model the legacy exporter would have written.
+
+Initializers and inputs per ``export_params`` / ``keep_initializers_as_inputs``,
+input/output names, ``dynamic_axes`` dim names, legacy-style node names
+(``/encoder/layer.0/MatMul``), opset imports (default domain and every custom
+domain, at its ``custom_opsets`` version), constant folding, cleanup, ONNX shape
+inference and the checker.
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from collections.abc import Iterator
+
+import onnx
+import onnx.checker
+import onnx.helper
+import onnx.shape_inference
+import onnx_ir as ir
+import onnx_ir.passes.common as common_passes
+
+from onnx_migrate import __version__
+from onnx_migrate.compat.capture import CapturedModel
+from onnx_migrate.compat.export_report import ExportReport
+from onnx_migrate.compat.options import ExportOptions
+from onnx_migrate.compat.translate import TranslatedGraph
+from onnx_migrate.errors import ExportOptionError, OnnxMigrateError, OnnxMigrateWarning
+from onnx_migrate.legacy_symbolics.export_context import OperatorExportTypes
+
+__all__ = ["PROTOBUF_LIMIT", "build_model", "check_model", "to_proto"]
+
+#: Protobuf cannot serialize a message of 2 GiB or more; larger models use external data.
+PROTOBUF_LIMIT = 2**31 - 1
+_FOLD_SIZE_LIMIT = 1 << 22  # elements; larger constant subgraphs stay unfolded
+
+
+def _all_graphs(graph: ir.Graph) -> Iterator[ir.Graph]:
+    yield graph
+    for node in ir.traversal.RecursiveGraphIterator(graph):
+        for attr in node.attributes.values():
+            if attr.type == ir.AttributeType.GRAPH:
+                yield attr.as_graph()
+            elif attr.type == ir.AttributeType.GRAPHS:
+                yield from attr.as_graphs()
+
+
+def _assign_io(graph: ir.Graph, translated: TranslatedGraph, options: ExportOptions) -> None:
+    """Outputs with their names; parameters as initializers or inputs."""
+    if len(options.output_names) > len(translated.outputs):
+        raise ExportOptionError(
+            f"output_names has {len(options.output_names)} names {list(options.output_names)} but the model "
+            f"returns {len(translated.outputs)} tensor output(s); give at most {len(translated.outputs)} names."
+        )
+    taken = {v.name for v in translated.user_inputs} | set(translated.initializers)
+    for index, value in enumerate(translated.outputs):
+        name = options.output_names[index] if index < len(options.output_names) else translated.output_hints[index]
+        if name in taken:
+            name = f"{name}_output"
+        taken.add(name)
+        value.name = name
+        graph.outputs.append(value)
+    used = [v for name, v in translated.initializers.items() if v.uses() or v.is_graph_output()]
+    if options.export_params:
+        for value in used:
+            graph.register_initializer(value)
+        if options.keep_initializers_as_inputs:
+            graph.inputs.extend(used)
+    else:
+        for value in used:
+            value.const_value = None
+            graph.inputs.append(value)
+
+
+def _apply_dim_names(graph: ir.Graph, translated: TranslatedGraph, captured: CapturedModel, options: ExportOptions) -> None:
+    """Rename torch's dim symbols (``s77``) to the ``dynamic_axes`` names (``batch``)."""
+    known = {v.name for v in graph.inputs} | {v.name for v in graph.outputs}
+    unknown = sorted(set(options.dynamic_axes) - known)
+    if unknown:
+        raise ExportOptionError(
+            f"dynamic_axes names {unknown}, which are neither inputs nor outputs of the exported model. "
+            f"Inputs: {[v.name for v in graph.inputs]}; outputs: {[v.name for v in graph.outputs]}. "
+            "Name inputs and outputs with input_names=/output_names= and use those names."
+        )
+    renames: dict[str, str] = {}
+    for spec, value in zip(captured.inputs, translated.user_inputs, strict=False):
+        dims = list(value.shape.dims) if value.shape is not None else []
+        for axis, dim_name in spec.dynamic_axes.items():
+            if axis >= len(dims):
+                continue
+            current = dims[axis]
+            if isinstance(current, ir.SymbolicDim) and current.value and current.value not in renames:
+                renames[current.value] = dim_name
+            elif isinstance(current, int):
+                warnings.warn(
+                    f"dynamic_axes[{spec.name!r}][{axis}] ({dim_name!r}) was fixed to {current} by the model's "
+                    "code; the ONNX input declares it dynamic, as the legacy exporter did, but other sizes may fail.",
+                    OnnxMigrateWarning,
+                    stacklevel=5,
+                )
+            dims[axis] = ir.SymbolicDim(dim_name)
+        if dims:
+            value.shape = ir.Shape(dims)
+    if renames:
+        pattern = re.compile(r"\b(" + "|".join(re.escape(k) for k in sorted(renames, key=len, reverse=True)) + r")\b")
+        for sub in _all_graphs(graph):
+            for value in _graph_values(sub):
+                if value.shape is None or value in graph.inputs:
+                    continue
+                new_dims = [
+                    ir.SymbolicDim(pattern.sub(lambda m: renames[m.group(0)], d.value))
+                    if isinstance(d, ir.SymbolicDim) and d.value
+                    else d
+                    for d in value.shape.dims
+                ]
+                value.shape = ir.Shape(new_dims)
+    for value in graph.outputs:
+        axes = options.dynamic_axes.get(value.name or "")
+        if not axes or value.shape is None:
+            continue
+        dims = list(value.shape.dims)
+        for axis, dim_name in axes.items():
+            if -len(dims) <= axis < len(dims):
+                dims[axis] = ir.SymbolicDim(dim_name)
+            else:
+                raise ExportOptionError(
+                    f"dynamic_axes[{value.name!r}] names axis {axis}, but output {value.name!r} has rank {len(dims)}."
+                )
+        value.shape = ir.Shape(dims)
+
+
+def _graph_values(graph: ir.Graph) -> Iterator[ir.Value]:
+    yield from graph.inputs
+    for node in graph:
+        yield from node.outputs
+
+
+def _legacy_names(graph: ir.Graph) -> None:
+    """Name nodes ``/scope/OpType`` and their outputs ``/scope/OpType_output_N``, as the legacy exporter did."""
+    fixed = {v.name for v in graph.inputs} | {v.name for v in graph.outputs} | set(graph.initializers)
+    seen: dict[str, int] = {}
+    for node in graph:
+        scope = node.metadata_props.get("pkg.torch.onnx.name_scopes", "")
+        prefix = "/" + "/".join(part for part in scope.split(".") if part) if scope else ""
+        base = f"{prefix}/{node.op_type}"
+        count = seen.get(base, 0)
+        seen[base] = count + 1
+        node.name = base if count == 0 else f"{base}_{count}"
+        for index, out in enumerate(node.outputs):
+            if out.name not in fixed:
+                out.name = f"{node.name}_output_{index}"
+
+
+def _opset_imports(model: ir.Model, opset: int, options: ExportOptions, domains: dict[str, int]) -> None:
+    used: set[str] = set()
+    for sub in _all_graphs(model.graph):
+        for node in sub:
+            used.add(node.domain)
+    for function in model.functions.values():
+        for node in function:
+            used.add(node.domain)
+    imports = {"": opset}
+    for domain in sorted(d for d in used if d not in ("", "ai.onnx")):
+        imports[domain] = options.custom_opsets.get(domain, domains.get(domain, 1))
+    for domain, version in options.custom_opsets.items():
+        imports.setdefault(domain, version)
+    model.graph.opset_imports.clear()
+    model.graph.opset_imports.update(imports)
+
+
+def _fold_constants(model: ir.Model, report: ExportReport) -> None:
+    try:
+        import onnxscript.optimizer as osc_optimizer
+    except ImportError:  # pragma: no cover - onnxscript is a dependency
+        report.warnings.append("onnxscript is not installed: constant folding skipped.")
+        return
+    try:
+        osc_optimizer.fold_constants(model, onnx_shape_inference=False, input_size_limit=_FOLD_SIZE_LIMIT, output_size_limit=_FOLD_SIZE_LIMIT)
+    except Exception as exc:  # noqa: BLE001 - folding is an optimization; the model stays valid without it
+        report.warnings.append(f"Constant folding skipped: {type(exc).__name__}: {exc}")
+
+
+def build_model(
+    translated: TranslatedGraph, captured: CapturedModel, options: ExportOptions, report: ExportReport
+) -> ir.Model:
+    """The finished ``onnx_ir`` model (not yet serialized)."""
+    graph = translated.builder.graph
+    _assign_io(graph, translated, options)
+    _apply_dim_names(graph, translated, captured, options)
+    model = ir.Model(graph, ir_version=10, producer_name="onnx_migrate", producer_version=__version__)
+    for key, function in translated.builder.functions.items():
+        model.functions[key] = function
+    common_passes.RemoveUnusedNodesPass()(model)
+    if options.do_constant_folding and options.export_params and not options.keep_initializers_as_inputs:
+        _fold_constants(model, report)
+        common_passes.RemoveUnusedNodesPass()(model)
+    _legacy_names(graph)
+    _opset_imports(model, options.opset_version, options, translated.builder.used_domains)
+    model.ir_version = _ir_version(options.opset_version, bool(model.functions))
+    return model
+
+
+def _ir_version(opset: int, has_functions: bool) -> int:
+    minimum = onnx.helper.find_min_ir_version_for([onnx.helper.make_opsetid("", opset)])
+    return max(minimum, 8) if has_functions else minimum
+
+
+def initializer_bytes(model: ir.Model) -> int:
+    return sum(v.const_value.nbytes for v in model.graph.initializers.values() if v.const_value is not None)
+
+
+def to_proto(model: ir.Model, *, infer_shapes: bool = True) -> onnx.ModelProto:
+    """Serialize, adding ONNX shape inference's ``value_info`` like the legacy exporter's output."""
+    proto = ir.serde.serialize_model(model)
+    if infer_shapes and initializer_bytes(model) < PROTOBUF_LIMIT // 2:
+        try:
+            proto = onnx.shape_inference.infer_shapes(proto, check_type=False, strict_mode=False, data_prop=True)
+        except Exception:  # noqa: BLE001 - value_info is a nicety, not a requirement
+            pass
+    return proto
+
+
+def check_model(proto: onnx.ModelProto | str, options: ExportOptions) -> None:
+    """Run the ONNX checker, as the legacy exporter did for ``OperatorExportTypes.ONNX``."""
+    if options.operator_export_type != OperatorExportTypes.ONNX:
+        return
+    try:
+        onnx.checker.check_model(proto)
+    except onnx.checker.ValidationError as exc:
+        raise OnnxMigrateError(
+            f"The exported model fails the ONNX checker at opset {options.opset_version}: {exc}\n"
+            "A symbolic function most likely emitted an op with wrong inputs or attributes; the report "
+            "(result.report) lists the symbolics used."
+        ) from exc

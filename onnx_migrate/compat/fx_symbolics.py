@@ -1,0 +1,104 @@
+"""Symbolics for what torch.export graphs hold beyond ATen ops.
+
+TorchScript graphs never had these: dynamic sizes (``aten::sym_size``) and the
+Python arithmetic on them (``operator.mul`` on ``SymInt``), and runtime
+assertions. Sizes become 0-d int64 tensors computed with ``Shape``/``Gather``,
+so a dynamic dim flows into ``Reshape``/``Expand`` the way legacy graphs did it.
+They are registered into each export's registry snapshot as built-ins.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from onnx_migrate.legacy_symbolics.graph_context import GraphContext
+from onnx_migrate.legacy_symbolics.registry import SymbolicRegistry
+from onnx_migrate.legacy_symbolics.values import ConstantValue, Value
+
+__all__ = ["NO_OUTPUT", "register_fx_symbolics"]
+
+
+class _NoOutput:
+    """Marker a symbolic returns for nodes that produce nothing in ONNX (assertions)."""
+
+    def __repr__(self) -> str:
+        return "NO_OUTPUT"
+
+
+NO_OUTPUT = _NoOutput()
+
+
+def _int_value(g: GraphContext, value: Any) -> Any:
+    """A size operand: a graph value as it is, a Python int as an int64 constant."""
+    if isinstance(value, ConstantValue):
+        value = value.python_value
+    if isinstance(value, Value):
+        return value
+    return g.op("Constant", value_t=_int_tensor(value))
+
+
+def _int_tensor(value: Any) -> Any:
+    import torch
+
+    return torch.tensor(int(value), dtype=torch.int64)
+
+
+def sym_size(g: GraphContext, self: Value, dim: Any) -> Value:
+    index = dim.python_value if isinstance(dim, ConstantValue) else dim
+    shape = g.op("Shape", self)
+    return g.op("Gather", shape, g.op("Constant", value_t=_int_tensor(index)), axis_i=0)
+
+
+def sym_numel(g: GraphContext, self: Value) -> Value:
+    return g.op("ReduceProd", g.op("Shape", self), keepdims_i=0)
+
+
+def _binary(onnx_op: str) -> Callable[..., Value]:
+    def symbolic(g: GraphContext, a: Any, b: Any) -> Value:
+        return g.op(onnx_op, _int_value(g, a), _int_value(g, b))
+
+    symbolic.__name__ = f"sym_{onnx_op.lower()}"
+    return symbolic
+
+
+def sym_floordiv(g: GraphContext, a: Any, b: Any) -> Value:
+    # Sizes are non-negative, where ONNX integer Div (truncation) equals floor division.
+    return g.op("Div", _int_value(g, a), _int_value(g, b))
+
+
+def sym_neg(g: GraphContext, a: Any) -> Value:
+    return g.op("Neg", _int_value(g, a))
+
+
+def no_output(g: GraphContext, *args: Any) -> _NoOutput:
+    """Runtime assertions of torch.export: ONNX has no equivalent, so they are dropped."""
+    return NO_OUTPUT
+
+
+_SYMBOLICS: dict[str, Callable[..., Any]] = {
+    "aten::sym_size": sym_size,
+    "aten::sym_numel": sym_numel,
+    "_operator::add": _binary("Add"),
+    "_operator::sub": _binary("Sub"),
+    "_operator::mul": _binary("Mul"),
+    "_operator::floordiv": sym_floordiv,
+    "_operator::mod": _binary("Mod"),
+    "_operator::neg": sym_neg,
+    "_operator::eq": _binary("Equal"),
+    "_operator::lt": _binary("Less"),
+    "_operator::gt": _binary("Greater"),
+    "aten::_assert_scalar": no_output,
+    "aten::_assert_async": no_output,
+    "aten::_assert_tensor_metadata": no_output,
+    "aten::sym_constrain_range": no_output,
+    "aten::sym_constrain_range_for_size": no_output,
+    "aten::_functional_assert_async": no_output,
+}
+
+def register_fx_symbolics(registry: SymbolicRegistry) -> None:
+    """Add the FX-level symbolics to an export's registry (skipping names already there)."""
+    for name, fn in _SYMBOLICS.items():
+        group = registry.get_function_group(name)
+        if group is None or 1 not in group.builtin_opsets():
+            registry.register(name, 1, fn, custom=False)

@@ -1,0 +1,96 @@
+"""Write an exported model atomically: a failed export never leaves a partial file.
+
+The model goes to a temporary file in the destination folder and is renamed
+over the destination only once complete, so an existing good file is never
+half-overwritten. Models past protobuf's 2 GB limit are written with external
+data (``<name>.data`` beside the model), the data file first.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import tempfile
+from pathlib import Path
+from typing import IO, Any
+
+import onnx
+import onnx_ir as ir
+
+from onnx_migrate.errors import ExportIOError, ExportOptionError
+
+__all__ = ["check_destination", "save_model"]
+
+
+def check_destination(f: Any) -> Path | IO[bytes] | None:
+    """Validate ``f`` before the (slow) export runs; returns a Path, a binary file object or None."""
+    if f is None:
+        return None
+    if isinstance(f, (str, os.PathLike)):
+        path = Path(os.fspath(f))
+        if path.is_dir():
+            raise ExportIOError(f"Cannot write the model to {str(path)!r}: it is a directory. Give a file path such as {str(path / 'model.onnx')!r}.")
+        parent = path.parent if str(path.parent) else Path(".")
+        if not parent.is_dir():
+            raise ExportIOError(f"Cannot write the model to {str(path)!r}: the folder {str(parent)!r} does not exist. Create it first.")
+        if not os.access(parent, os.W_OK):
+            raise ExportIOError(f"Cannot write the model to {str(path)!r}: the folder {str(parent)!r} is not writable.")
+        if path.exists() and not os.access(path, os.W_OK):
+            raise ExportIOError(f"Cannot write the model to {str(path)!r}: the existing file is read-only.")
+        return path
+    if hasattr(f, "write"):
+        if isinstance(f, io.TextIOBase):
+            raise ExportOptionError("f is a text-mode file; open it in binary mode ('wb') or pass a path.")
+        return f
+    raise ExportOptionError(f"f must be a path, an os.PathLike or a binary file object, got {type(f).__name__}.")
+
+
+def _write_atomically(path: Path, payload: bytes) -> None:
+    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(payload)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temp, path)
+    except BaseException as exc:
+        with contextlib.suppress(OSError):
+            os.unlink(temp)
+        if isinstance(exc, OSError):
+            raise ExportIOError(f"Writing the model to {str(path)!r} failed: {exc.strerror or exc}. Nothing was written.") from exc
+        raise
+
+
+def _save_external(model: ir.Model, path: Path) -> None:
+    """Model + ``<name>.data``: both written under temporary names, then renamed (data first)."""
+    data_name = f"{path.name}.data"
+    with tempfile.TemporaryDirectory(dir=path.parent, prefix=f".{path.name}.") as staging:
+        staged_model = Path(staging) / path.name
+        try:
+            ir.save(model, staged_model, external_data=data_name)
+        except OSError as exc:
+            raise ExportIOError(f"Writing the model to {str(path)!r} failed: {exc.strerror or exc}. Nothing was written.") from exc
+        os.replace(Path(staging) / data_name, path.parent / data_name)
+        os.replace(staged_model, path)
+
+
+def save_model(model: ir.Model, proto: onnx.ModelProto | None, destination: Path | IO[bytes], *, external: bool) -> None:
+    """Write ``model`` (or its already-serialized ``proto``) to ``destination``."""
+    if isinstance(destination, Path):
+        if external:
+            _save_external(model, destination)
+        else:
+            assert proto is not None
+            _write_atomically(destination, proto.SerializeToString())
+        return
+    if external:
+        raise ExportIOError(
+            "The model is larger than 2 GB and needs external data files, which a file object cannot hold. "
+            "Pass a file path as f instead."
+        )
+    assert proto is not None
+    try:
+        destination.write(proto.SerializeToString())
+    except OSError as exc:
+        raise ExportIOError(f"Writing the model to the file object failed: {exc}.") from exc

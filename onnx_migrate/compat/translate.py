@@ -1,0 +1,438 @@
+"""Translate a captured FX graph into ONNX by running legacy symbolic functions.
+
+Per ``call_function`` node: find the symbolic (exact name, then the in-place
+name stripped: ``aten::relu_`` -> ``aten::relu``), build its arguments as the
+legacy exporter passed them (every schema argument, in schema order, defaults
+filled in; tensors as values, non-tensors as ``prim::Constant``-like values,
+lists as ``prim::ListConstruct``-like values), call it with a ``GraphContext``,
+and check what it returns. Ops with no symbolic follow ``operator_export_type``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import inspect
+import numbers
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import onnx_ir as ir
+import torch
+import torch.fx
+import torch.utils._pytree as pytree
+
+from onnx_migrate.compat import fx_nodes
+from onnx_migrate.compat.capture import CapturedModel
+from onnx_migrate.compat.export_report import ExportReport
+from onnx_migrate.compat.fx_symbolics import NO_OUTPUT
+from onnx_migrate.errors import OnnxMigrateError, TranslationError, UnsupportedSymbolicError
+from onnx_migrate.legacy_symbolics import scalar_types
+from onnx_migrate.legacy_symbolics.export_context import ExportContext, OperatorExportTypes
+from onnx_migrate.legacy_symbolics.graph_context import GraphBuilder, GraphContext, SourceNode
+from onnx_migrate.legacy_symbolics.registry import SymbolicEntry, SymbolicRegistry
+from onnx_migrate.legacy_symbolics.values import ConstantValue, ListValue, Value, as_value
+
+__all__ = ["TranslatedGraph", "translate"]
+
+
+@dataclasses.dataclass
+class TranslatedGraph:
+    """The ONNX graph built from the program, before finalization."""
+
+    builder: GraphBuilder
+    user_inputs: list[ir.Value]
+    initializers: dict[str, ir.Value]
+    outputs: list[ir.Value]
+    output_hints: list[str]
+
+
+def _symbolic_dims(val: torch.Tensor) -> list[int | str]:
+    dims: list[int | str] = []
+    for size in val.shape:
+        if isinstance(size, torch.SymInt):
+            node_expr = size.node.expr
+            dims.append(int(node_expr) if node_expr.is_number else str(node_expr))
+        else:
+            dims.append(int(size))
+    return dims
+
+
+def _set_type_from_example(value: Any, example: Any) -> None:
+    """Fill what ONNX inference could not tell from the FX example value (dtype, shape)."""
+    if not isinstance(value, Value) or isinstance(value, (ConstantValue, ListValue)):
+        return
+    if isinstance(example, torch.Tensor):
+        irv = value.ir_value
+        if irv.dtype is None:
+            try:
+                irv.dtype = scalar_types.dtype_to_ir(example.dtype)
+            except OnnxMigrateError:
+                pass
+        if irv.shape is None:
+            irv.shape = ir.Shape([d if isinstance(d, int) else ir.SymbolicDim(d) for d in _symbolic_dims(example)])
+    elif isinstance(example, (torch.SymInt, int)) and not isinstance(example, bool):
+        irv = value.ir_value
+        if irv.dtype is None:
+            irv.dtype = ir.DataType.INT64
+        if irv.shape is None:
+            irv.shape = ir.Shape([])
+
+
+@functools.lru_cache(maxsize=2048)
+def _positional_capacity(fn: Callable[..., Any]) -> int | None:
+    """How many arguments after ``g`` the function takes positionally (``None``: any number)."""
+    try:
+        params = list(inspect.signature(fn).parameters.values())
+    except (TypeError, ValueError):
+        return None
+    if any(p.kind == inspect.Parameter.VAR_POSITIONAL for p in params):
+        return None
+    positional = [p for p in params if p.kind in (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)]
+    return max(len(positional) - 1, 0)
+
+
+class _Translator:
+    """Walks one FX graph; holds the value environment of the walk."""
+
+    def __init__(
+        self,
+        captured: CapturedModel,
+        registry: SymbolicRegistry,
+        context: ExportContext,
+        report: ExportReport,
+    ) -> None:
+        self.program = captured.program
+        self.captured = captured
+        self.registry = registry
+        self.context = context
+        self.report = report
+        self.opset = context.opset
+        self.builder = GraphBuilder(opset=self.opset, shape_inference=context.onnx_shape_inference)
+        self.env: dict[torch.fx.Node, Any] = {}
+        self.params: dict[str, Any] = {}
+
+    # -- inputs -------------------------------------------------------------------------
+
+    def _placeholders(self) -> tuple[list[ir.Value], dict[str, ir.Value]]:
+        signature = self.program.graph_signature
+        kinds = {spec.arg.name: spec for spec in signature.input_specs if hasattr(spec.arg, "name")}
+        user_inputs: list[ir.Value] = []
+        initializers: dict[str, ir.Value] = {}
+        specs = iter(self.captured.inputs)
+        graph = self.builder.graph
+        for node in self.program.graph.nodes:
+            if node.op != "placeholder":
+                continue
+            example = node.meta.get("val")
+            spec = kinds.get(node.name)
+            kind = spec.kind.name if spec is not None else "USER_INPUT"
+            if kind == "USER_INPUT":
+                if not isinstance(example, torch.Tensor):
+                    self.env[node] = ConstantValue(example)
+                    continue
+                input_spec = next(specs, None)
+                name = input_spec.name if input_spec is not None else node.name
+                value = ir.Value(
+                    name=name,
+                    type=ir.TensorType(scalar_types.dtype_to_ir(example.dtype)),
+                    shape=ir.Shape([d if isinstance(d, int) else ir.SymbolicDim(d) for d in _symbolic_dims(example)]),
+                )
+                graph.inputs.append(value)
+                user_inputs.append(value)
+                self.env[node] = Value.wrap(value)
+            elif kind in ("PARAMETER", "BUFFER", "CONSTANT_TENSOR"):
+                target = spec.target
+                tensor = self.program.state_dict.get(target)
+                if tensor is None:
+                    tensor = self.program.constants.get(target)
+                if tensor is None:
+                    raise TranslationError(f"The captured program has no data for {kind.lower()} {target!r}.")
+                tensor = tensor.detach()
+                value = ir.Value(
+                    name=target,
+                    type=ir.TensorType(scalar_types.dtype_to_ir(tensor.dtype)),
+                    shape=ir.Shape(list(tensor.shape)),
+                    const_value=ir.tensor(tensor.contiguous(), name=target),
+                )
+                initializers[target] = value
+                self.params[target] = tensor
+                self.env[node] = Value.wrap(value)
+            else:
+                raise TranslationError(
+                    f"Input {node.name!r} of kind {kind} is not supported by the legacy backend "
+                    "(script objects and effect tokens have no ONNX form)."
+                )
+        return user_inputs, initializers
+
+    # -- arguments ----------------------------------------------------------------------
+
+    def _argument(self, obj: Any) -> Any:
+        """One FX argument as legacy symbolics received it."""
+        if isinstance(obj, torch.fx.Node):
+            return self.env[obj]
+        if isinstance(obj, (list, tuple)):
+            if any(isinstance(item, torch.fx.Node) for item in obj):
+                return ListValue([self._list_item(item) for item in obj])
+            return ConstantValue([self._plain(item) for item in obj])
+        return ConstantValue(self._plain(obj))
+
+    def _list_item(self, item: Any) -> Value | None:
+        converted = self._argument(item)
+        if isinstance(converted, tuple):  # a multi-output node used as a list item: not expected
+            raise TranslationError(f"List item {item} is a multi-output node; index it first.")
+        return converted
+
+    @staticmethod
+    def _plain(obj: Any) -> Any:
+        """Non-tensor constants as TorchScript carried them (dtypes are ScalarType numbers)."""
+        if isinstance(obj, torch.dtype):
+            return int(scalar_types.JitScalarType.from_dtype(obj))
+        if isinstance(obj, torch.layout):
+            return 0 if obj == torch.strided else 1
+        if isinstance(obj, torch.device):
+            return str(obj)
+        return obj
+
+    # -- dispatch -----------------------------------------------------------------------
+
+    def _lookup(self, info: fx_nodes.NodeInfo) -> tuple[SymbolicEntry | None, tuple[int, ...]]:
+        found = self.registry.lookup(info.name, self.opset)
+        supported = found.supported_opsets
+        if found.entry is None and info.inplace_base is not None:
+            base = self.registry.lookup(info.inplace_base, self.opset)
+            if base.entry is not None:
+                return base.entry, base.supported_opsets
+            supported = supported or base.supported_opsets
+        return found.entry, supported
+
+    def _source(self, node: torch.fx.Node, info: fx_nodes.NodeInfo) -> SourceNode:
+        outputs = self.env.get(node)
+        return SourceNode(
+            op_kind=info.name,
+            stack_trace=node.meta.get("stack_trace") or "",
+            scope=fx_nodes.module_scope(node),
+            fx_node=node,
+            input_values=[self.env[a] for a in node.all_input_nodes if a in self.env],
+            output_values=[] if outputs is None else list(outputs if isinstance(outputs, tuple) else [outputs]),
+        )
+
+    def _context(self, source: SourceNode) -> GraphContext:
+        return GraphContext(
+            graph=self.builder.graph,
+            block=self.builder.graph,
+            opset=self.opset,
+            original_node=source,
+            params_dict=self.params,
+            builder=self.builder,
+            export_context=self.context,
+        )
+
+    def _call_function(self, node: torch.fx.Node) -> Any:
+        info = fx_nodes.describe(node)
+        if info.name == "_operator::getitem":
+            container, index = node.args
+            return self.env[container][index]  # type: ignore[index]
+        arguments = fx_nodes.schema_arguments(node)
+        entry, supported = self._lookup(info)
+        if self.context.operator_export_type == OperatorExportTypes.ONNX_ATEN and info.name.startswith("aten::"):
+            entry = None
+        g = self._context(self._source(node, info))
+        if entry is None:
+            return self._fallback(node, info, arguments, supported, g)
+        args = self._fit_arguments(entry.fn, arguments)
+        self.report.record_symbolic(info.qualified, entry)
+        try:
+            result = entry.fn(g, *args)
+        except OnnxMigrateError as exc:
+            exc.add_note(self._where(node, info, entry))
+            raise
+        except Exception as exc:
+            raise TranslationError(
+                f"The symbolic function {entry.origin} for {info.qualified} (opset {self.opset}) raised "
+                f"{type(exc).__name__}: {exc}\n{self._where(node, info, entry)}"
+            ) from exc
+        return self._check_result(result, node, info, entry)
+
+    def _fit_arguments(self, fn: Callable[..., Any], arguments: Sequence[tuple[str, Any, bool]]) -> list[Any]:
+        """Every schema argument, positionally; trailing defaults are dropped if ``fn`` takes fewer."""
+        values = [self._argument(value) for _, value, _ in arguments]
+        capacity = _positional_capacity(fn)
+        if capacity is None or capacity >= len(values):
+            return values
+        while len(values) > capacity and not arguments[len(values) - 1][2]:
+            values.pop()
+        return values
+
+    def _where(self, node: torch.fx.Node, info: fx_nodes.NodeInfo, entry: SymbolicEntry | None) -> str:
+        parts = [f"While translating node {node.format_node()}"]
+        line = fx_nodes.source_line(node)
+        if line:
+            parts.append(f"  model code: {line}")
+        if entry is not None:
+            parts.append(f"  symbolic: {entry.origin} (registered at opset {entry.opset}{', custom' if entry.custom else ''})")
+        return "\n".join(parts)
+
+    def _check_result(self, result: Any, node: torch.fx.Node, info: fx_nodes.NodeInfo, entry: SymbolicEntry) -> Any:
+        if result is NO_OUTPUT:
+            return None
+        expected = fx_nodes.output_count(node)
+        example = fx_nodes.example_value(node)
+        multi = isinstance(example, (list, tuple))
+        if result is None:
+            raise TranslationError(
+                f"The symbolic function {entry.origin} for {info.qualified} returned None; it must return the "
+                f"output value{'s' if multi else ''} built with g.op(...).\n{self._where(node, info, entry)}"
+            )
+        if isinstance(result, ListValue) and multi:
+            result = tuple(result.items)
+        if multi:
+            if not isinstance(result, (list, tuple)) or len(result) < expected:
+                got = len(result) if isinstance(result, (list, tuple)) else 1
+                raise TranslationError(
+                    f"The symbolic function {entry.origin} for {info.qualified} returned {got} value(s), but the op "
+                    f"has {expected} outputs; return a tuple of {expected} values (None for outputs the model does "
+                    f"not use).\n{self._where(node, info, entry)}"
+                )
+            outputs = tuple(self._as_output(r, node, info, entry) for r in list(result)[:expected])
+            for value, ex in zip(outputs, example, strict=True):
+                _set_type_from_example(value, ex)
+            return outputs
+        if isinstance(result, (list, tuple)):
+            # Legacy symbolics may return (out, None) for single-output ops with unused extras.
+            if not result or result[0] is None:
+                raise TranslationError(
+                    f"The symbolic function {entry.origin} for {info.qualified} returned {result!r}; "
+                    f"it must return one value.\n{self._where(node, info, entry)}"
+                )
+            result = result[0]
+        value = self._as_output(result, node, info, entry)
+        _set_type_from_example(value, example)
+        return value
+
+    def _as_output(self, result: Any, node: torch.fx.Node, info: fx_nodes.NodeInfo, entry: SymbolicEntry) -> Any:
+        if result is None or isinstance(result, Value):
+            return result
+        if isinstance(result, ir.Value):
+            return Value.wrap(result)
+        if isinstance(result, (numbers.Number, torch.Tensor)):
+            return as_value(result)
+        raise TranslationError(
+            f"The symbolic function {entry.origin} for {info.qualified} returned a {type(result).__name__} "
+            f"({result!r:.80}); it must return values built with g.op(...).\n{self._where(node, info, entry)}"
+        )
+
+    # -- unsupported ops --------------------------------------------------------------------
+
+    def _fallback(
+        self,
+        node: torch.fx.Node,
+        info: fx_nodes.NodeInfo,
+        arguments: Sequence[tuple[str, Any, bool]],
+        supported: tuple[int, ...],
+        g: GraphContext,
+    ) -> Any:
+        export_type = self.context.operator_export_type
+        is_aten = info.name.startswith("aten::")
+        if export_type == OperatorExportTypes.ONNX or not is_aten:
+            line = fx_nodes.source_line(node)
+            raise UnsupportedSymbolicError(
+                info.qualified,
+                self.opset,
+                supported,
+                hint=f"Model code: {line}" if line else None,
+            )
+        op_name = info.name.split("::", 1)[1]
+        tensors: list[Any] = []
+        attributes: dict[str, Any] = {}
+        for name, value, _ in arguments:
+            converted = self._argument(value)
+            if isinstance(converted, ConstantValue):
+                _add_fallback_attribute(attributes, name, converted.python_value)
+            elif isinstance(converted, ListValue):
+                tensors.extend(converted.items)
+            else:
+                tensors.append(converted)
+        outputs = fx_nodes.output_count(node)
+        if export_type in (OperatorExportTypes.ONNX_ATEN_FALLBACK, OperatorExportTypes.ONNX_ATEN):
+            result = g.at(op_name, *tensors, overload_name=info.overload if info.overload != "default" else "", outputs=outputs, **attributes)
+            self.report.record_fallback(info.qualified, "ATen")
+        else:
+            result = g.op(f"aten::{op_name}", *tensors, outputs=outputs, **attributes)
+            self.report.record_fallback(info.qualified, "fallthrough")
+        example = fx_nodes.example_value(node)
+        if isinstance(example, (list, tuple)):
+            for value, ex in zip(result if isinstance(result, tuple) else (result,), example, strict=False):
+                _set_type_from_example(value, ex)
+            return result if isinstance(result, tuple) else (result,)
+        _set_type_from_example(result, example)
+        return result
+
+    # -- the walk -------------------------------------------------------------------------
+
+    def run(self) -> TranslatedGraph:
+        user_inputs, initializers = self._placeholders()
+        output_node = None
+        for node in self.program.graph.nodes:
+            if node.op == "call_function":
+                self.env[node] = self._call_function(node)
+            elif node.op == "output":
+                output_node = node
+            elif node.op == "get_attr":
+                raise TranslationError(
+                    f"Node {node.format_node()} reads a submodule attribute; the legacy backend supports "
+                    "control flow only through torch.cond/while_loop symbolics."
+                )
+        outputs, hints = self._outputs(output_node)
+        return TranslatedGraph(self.builder, user_inputs, initializers, outputs, hints)
+
+    def _outputs(self, output_node: torch.fx.Node | None) -> tuple[list[ir.Value], list[str]]:
+        """The model's outputs, flattened as the legacy exporter flattened nested outputs.
+
+        Program outputs of other kinds (buffers mutated in place) are not model outputs.
+        """
+        if output_node is None:
+            return [], []
+        specs = self.program.graph_signature.output_specs
+        items = list(output_node.args[0])
+        g = self._context(SourceNode("prim::Return"))
+        values: list[ir.Value] = []
+        hints: list[str] = []
+        for spec, item in zip(specs, items, strict=False):
+            if spec.kind.name != "USER_OUTPUT":
+                continue
+            resolved = self.env.get(item) if isinstance(item, torch.fx.Node) else ConstantValue(item)
+            if resolved is None or (isinstance(resolved, ConstantValue) and resolved.python_value is None):
+                continue  # None outputs have no ONNX value, as in the legacy exporter
+            if isinstance(resolved, (ConstantValue, ListValue)):
+                resolved = g.op("Identity", resolved)
+            irv = resolved.ir_value
+            if irv.is_graph_input() or irv.is_initializer() or irv.is_graph_output() or irv in values:
+                irv = g.op("Identity", resolved).ir_value
+            values.append(irv)
+            hints.append(item.name if isinstance(item, torch.fx.Node) else f"output_{len(values) - 1}")
+        return values, hints
+
+
+def _add_fallback_attribute(attributes: dict[str, Any], name: str, value: Any) -> None:
+    """Non-tensor arguments of an ATen fallback node become attributes, suffixed by type."""
+    if value is None:
+        return
+    sample = value[0] if isinstance(value, (list, tuple)) and value else value
+    if isinstance(value, (list, tuple)) and not value:
+        attributes[f"{name}_i"] = []
+    elif isinstance(sample, bool) or isinstance(sample, numbers.Integral):
+        attributes[f"{name}_i"] = [int(v) for v in value] if isinstance(value, (list, tuple)) else int(value)
+    elif isinstance(sample, numbers.Real):
+        attributes[f"{name}_f"] = [float(v) for v in value] if isinstance(value, (list, tuple)) else float(value)
+    elif isinstance(sample, str):
+        attributes[f"{name}_s"] = value
+    elif isinstance(sample, torch.Tensor):
+        attributes[f"{name}_t"] = value
+
+
+def translate(
+    captured: CapturedModel, registry: SymbolicRegistry, context: ExportContext, report: ExportReport
+) -> TranslatedGraph:
+    """Translate ``captured.program`` with the symbolics of ``registry``."""
+    return _Translator(captured, registry, context, report).run()
