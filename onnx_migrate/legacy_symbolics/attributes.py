@@ -42,12 +42,29 @@ def to_ir_tensor(value: Any, *, name: str | None = None) -> ir.TensorProtocol:
     return ir.tensor(torch.tensor(value), name=name)
 
 
-def _is_list(value: Any) -> bool:
-    return isinstance(value, (list, tuple))
+def _is_list(value: Any, kind: str) -> bool:
+    """Whether ``value`` makes the plural attribute (``INTS`` ...).
+
+    Lists, tuples and ranges do, as any sequence did for the legacy exporter; so
+    does a 1-D numpy array of numbers or strings. Tensors and, for ``_t``/``_z``,
+    arrays are single tensor values.
+    """
+    if isinstance(value, (list, tuple, range)):
+        return True
+    return isinstance(value, np.ndarray) and value.ndim >= 1 and kind in ("i", "f", "s")
+
+
+def _numel(value: torch.Tensor | np.ndarray) -> int:
+    return value.numel() if isinstance(value, torch.Tensor) else int(value.size)
 
 
 def _as_int(value: Any, key: str, op: str) -> int:
-    if isinstance(value, torch.Tensor) and value.numel() == 1:
+    if isinstance(value, (torch.Tensor, np.ndarray)) and _numel(value) != 1:
+        raise GraphBuildError(
+            f"Attribute {key} of {op}: the _i suffix needs an int or a list of ints, got a "
+            f"{type(value).__name__} of shape {tuple(value.shape)}; pass value.tolist()."
+        )
+    if isinstance(value, (torch.Tensor, np.ndarray)):
         value = value.item()
     if isinstance(value, (bool, np.bool_)):
         return int(value)
@@ -63,13 +80,13 @@ def _as_int(value: Any, key: str, op: str) -> int:
 
 
 def _as_float(value: Any, key: str, op: str) -> float:
-    if isinstance(value, torch.Tensor) and value.numel() == 1:
+    if isinstance(value, (torch.Tensor, np.ndarray)) and _numel(value) == 1:
         value = value.item()
     if isinstance(value, numbers.Real):
         return float(value)
     raise GraphBuildError(
         f"Attribute {key}={value!r} of {op}: the _f suffix needs a float or a list of floats, "
-        f"got {type(value).__name__}."
+        f"got {type(value).__name__}. Convert it (float(...), or .tolist() for a tensor) or use the suffix of its type."
     )
 
 
@@ -79,7 +96,8 @@ def _as_str(value: Any, key: str, op: str) -> str:
     if isinstance(value, str):
         return value
     raise GraphBuildError(
-        f"Attribute {key}={value!r} of {op}: the _s suffix needs a str or a list of str, got {type(value).__name__}."
+        f"Attribute {key}={value!r} of {op}: the _s suffix needs a str or a list of str, got {type(value).__name__}. "
+        "Convert it with str(...) or use the suffix of its type."
     )
 
 
@@ -104,7 +122,10 @@ def _as_graph(value: Any, key: str, op: str) -> ir.Graph:
     graph = getattr(value, "ir_graph", value)
     if isinstance(graph, ir.Graph):
         return graph
-    raise GraphBuildError(f"Attribute {key} of {op}: the _g suffix needs a graph (a block), got {type(value).__name__}.")
+    raise GraphBuildError(
+        f"Attribute {key} of {op}: the _g suffix needs a graph (a block), got {type(value).__name__}. "
+        "Build control-flow ops with add_op_with_blocks(g, 'If', ...) to get their blocks."
+    )
 
 
 def _as_type(value: Any, key: str, op: str) -> ir.TypeProtocol:
@@ -117,7 +138,10 @@ def _as_type(value: Any, key: str, op: str) -> ir.TypeProtocol:
         return ir.TensorType(scalar_types.dtype_to_ir(value.dtype()))  # type: ignore[arg-type]
     if isinstance(value, torch.dtype):
         return ir.TensorType(scalar_types.dtype_to_ir(value))
-    raise GraphBuildError(f"Attribute {key} of {op}: the _ty suffix needs a tensor type, got {value!r}.")
+    raise GraphBuildError(
+        f"Attribute {key} of {op}: the _ty suffix needs a tensor type with a known element type "
+        f"(x.type(), a torch.dtype or an onnx_ir type), got {value!r}."
+    )
 
 
 def _convert_one(key: str, value: Any, op: str) -> ir.Attr:
@@ -128,7 +152,7 @@ def _convert_one(key: str, value: Any, op: str) -> ir.Attr:
             f"{_SUFFIX_HELP}; for example {key}_i={value!r} or {key}_f={value!r}."
         )
     name, kind = match.group(1), match.group(2)
-    plural = _is_list(value)
+    plural = _is_list(value, kind)
     if kind == "i":
         if plural:
             return ir.AttrInt64s(name, [_as_int(v, key, op) for v in value])

@@ -379,12 +379,16 @@ class SymbolicRegistry:
             with self._lock:
                 changes = self._scopes.pop()
                 for name, opset, previous in reversed(changes):
-                    group = self._groups[name]
+                    # The group may be gone (emptied by an earlier undo step): rebuild it.
+                    group = self._groups.setdefault(name, SymbolicFunctionGroup(name))
                     if previous is None:
                         group._custom.pop(opset, None)
                     else:
                         group._custom[opset] = previous
-                    if group.is_empty():
+                # Prune only after every step ran: a later step may refill a group.
+                for name in {change[0] for change in changes}:
+                    group = self._groups.get(name)
+                    if group is not None and group.is_empty():
                         del self._groups[name]
                 # An enclosing scope must be able to undo what this one restored.
                 if self._scopes:

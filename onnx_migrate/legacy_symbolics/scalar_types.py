@@ -89,7 +89,10 @@ class JitScalarType(enum.IntEnum):
         """Look up a scalar name (``"Float"``) or a C++ torch name (``"float"``, ``"int64_t"``)."""
         if name is None:
             raise OnnxMigrateError("Scalar type name cannot be None.")
-        found = _SCALAR_NAME_TO_TYPE.get(name) or _TORCH_NAME_TO_TYPE.get(name)
+        # Not ``a or b``: UINT8 is member 0, which is falsy.
+        found = _SCALAR_NAME_TO_TYPE.get(name)
+        if found is None:
+            found = _TORCH_NAME_TO_TYPE.get(name)
         if found is None:
             raise OnnxMigrateError(
                 f"Unknown torch or scalar type name {name!r}; expected one of "
