@@ -1,0 +1,124 @@
+"""Side-by-side export timings: onnx_migrate vs torch's legacy (dynamo=False) and new (dynamo=True) exporters.
+
+Prints, per model and exporter: warm median export time, peak RSS growth, node
+count, and the ratios onnx_migrate/new and onnx_migrate/legacy. Run:
+
+    python benchmarks/bench_export.py [--repeat 5] [--opset 17]
+
+Timings are wall-clock on this machine; compare ratios, not absolute numbers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import resource
+import statistics
+import time
+import warnings
+from collections.abc import Callable
+from typing import Any
+
+import onnx
+import torch
+
+import onnx_migrate
+
+
+class ResBlock(torch.nn.Module):
+    def __init__(self, channels: int) -> None:
+        super().__init__()
+        self.conv1 = torch.nn.Conv2d(channels, channels, 3, padding=1, bias=False)
+        self.bn1 = torch.nn.BatchNorm2d(channels)
+        self.conv2 = torch.nn.Conv2d(channels, channels, 3, padding=1, bias=False)
+        self.bn2 = torch.nn.BatchNorm2d(channels)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        y = torch.relu(self.bn1(self.conv1(x)))
+        return torch.relu(self.bn2(self.conv2(y)) + x)
+
+
+class ResNetStyle(torch.nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.stem = torch.nn.Sequential(torch.nn.Conv2d(3, 32, 7, 2, 3), torch.nn.BatchNorm2d(32), torch.nn.ReLU(), torch.nn.MaxPool2d(3, 2, 1))
+        self.blocks = torch.nn.Sequential(*[ResBlock(32) for _ in range(4)])
+        self.head = torch.nn.Linear(32, 10)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.head(torch.flatten(torch.nn.functional.adaptive_avg_pool2d(self.blocks(self.stem(x)), 1), 1))
+
+
+def _models() -> dict[str, tuple[Callable[[], torch.nn.Module], tuple[Any, ...]]]:
+    encoder = lambda: torch.nn.TransformerEncoderLayer(d_model=64, nhead=4, dim_feedforward=128, batch_first=True, dropout=0.0)  # noqa: E731
+    return {
+        "resnet_style_cnn": (ResNetStyle, (torch.randn(1, 3, 64, 64),)),
+        "transformer_encoder_block": (encoder, (torch.randn(2, 16, 64),)),
+    }
+
+
+def _export_onnx_migrate(model: torch.nn.Module, args: tuple[Any, ...], opset: int) -> onnx.ModelProto:
+    return onnx_migrate.export(model, args, opset_version=opset).model_proto
+
+
+def _export_legacy(model: torch.nn.Module, args: tuple[Any, ...], opset: int) -> onnx.ModelProto:
+    buffer = io.BytesIO()
+    torch.onnx.export(model, args, buffer, dynamo=False, opset_version=opset)
+    return onnx.load_from_string(buffer.getvalue())
+
+
+def _export_dynamo(model: torch.nn.Module, args: tuple[Any, ...], opset: int) -> onnx.ModelProto:
+    program = torch.onnx.export(model, args, dynamo=True, opset_version=opset, verbose=False)
+    return program.model_proto
+
+
+EXPORTERS = {"onnx_migrate": _export_onnx_migrate, "torch_legacy": _export_legacy, "torch_dynamo": _export_dynamo}
+
+
+def _peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def measure(fn: Callable[..., onnx.ModelProto], model: torch.nn.Module, args: tuple[Any, ...], opset: int, repeat: int) -> dict[str, float]:
+    fn(model, args, opset)  # warm-up
+    times = []
+    rss_before = _peak_rss_mb()
+    proto = None
+    for _ in range(repeat):
+        start = time.perf_counter()
+        proto = fn(model, args, opset)
+        times.append(time.perf_counter() - start)
+    assert proto is not None
+    return {"median_s": statistics.median(times), "peak_rss_growth_mb": _peak_rss_mb() - rss_before, "nodes": len(proto.graph.node)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--opset", type=int, default=17)
+    parser.add_argument("--exporters", default=",".join(EXPORTERS))
+    options = parser.parse_args()
+    warnings.simplefilter("ignore")
+    torch.manual_seed(0)
+    print(f"torch {torch.__version__}, onnx_migrate {onnx_migrate.__version__}, opset {options.opset}, repeat {options.repeat}")
+    for name, (make, args) in _models().items():
+        model = make().eval()
+        rows = {}
+        for exporter in options.exporters.split(","):
+            try:
+                rows[exporter] = measure(EXPORTERS[exporter], model, args, options.opset, options.repeat)
+            except Exception as exc:  # noqa: BLE001 - a benchmark reports, it does not stop
+                print(f"  {name}/{exporter}: failed: {type(exc).__name__}: {str(exc)[:200]}")
+        print(f"\n{name}")
+        print(f"  {'exporter':<14}{'median s':>10}{'rss MB':>10}{'nodes':>8}")
+        for exporter, row in rows.items():
+            print(f"  {exporter:<14}{row['median_s']:>10.3f}{row['peak_rss_growth_mb']:>10.1f}{row['nodes']:>8}")
+        ours = rows.get("onnx_migrate")
+        if ours:
+            for other in ("torch_dynamo", "torch_legacy"):
+                if other in rows:
+                    print(f"  onnx_migrate / {other}: time x{ours['median_s'] / rows[other]['median_s']:.2f}, nodes {ours['nodes']} vs {rows[other]['nodes']}")
+
+
+if __name__ == "__main__":
+    main()
