@@ -285,7 +285,13 @@ class GraphContext:
         schema = self._checked_schema(domain, op_type, opname)
         attributes = _attributes.convert_attributes(kwargs, op=opname)
         inputs = self._prepare_inputs(raw_args, op_type, schema)
-        return self._append(domain, op_type, inputs, attributes, outputs)
+        result = self._append(domain, op_type, inputs, attributes, outputs)
+        if domain == "" and op_type == "Constant" and isinstance(result, Value):
+            # Record the payload so constant readers (symbolic_helper._maybe_get_const) see it.
+            value_attr = result.ir_value.producer().attributes.get("value")  # type: ignore[union-attr]
+            if value_attr is not None and value_attr.type == ir.AttributeType.TENSOR:
+                result.ir_value.const_value = value_attr.as_tensor()
+        return result
 
     def aten_op(self, operator: str, *args: Any, overload_name: str = "", **kwargs: Any) -> Any:
         """An ``org.pytorch.aten::ATen`` node that keeps a PyTorch op as it is."""

@@ -41,6 +41,8 @@ __all__ = [
     "NoneType",
     "StringType",
     "TensorType",
+    "TupleType",
+    "TupleValue",
     "Value",
     "as_value",
 ]
@@ -143,6 +145,21 @@ class ListType(JitType):
     @staticmethod
     def ofTensors() -> ListType:  # noqa: N802
         return ListType(TensorType())
+
+
+class TupleType(JitType):
+    """``Tuple[T1, T2, ...]``; ``elements()`` as in torch._C."""
+
+    _kind = "TupleType"
+
+    def __init__(self, elements: Sequence[JitType]) -> None:
+        self._elements = tuple(elements)
+
+    def elements(self) -> list[JitType]:
+        return list(self._elements)
+
+    def __str__(self) -> str:
+        return f"({', '.join(str(e) for e in self._elements)})"
 
 
 class TensorType(JitType):
@@ -458,7 +475,16 @@ class _ConstantNode(Node):
         self._owner = owner
 
     def kind(self) -> str:
-        return "prim::Constant"
+        # By the time legacy symbolics ran, TorchScript had turned every non-None
+        # number, tensor and int/float list constant into an ``onnx::Constant``;
+        # only None (and device / string-list constants) stayed ``prim::Constant``.
+        # Symbolics branch on that (``dtype.node().kind() == "onnx::Constant"``).
+        obj = self._owner.python_value
+        if obj is None or isinstance(obj, torch.device):
+            return "prim::Constant"
+        if isinstance(obj, (list, tuple)) and any(isinstance(v, str) for v in obj):
+            return "prim::Constant"
+        return "onnx::Constant"
 
     def outputs(self) -> list[Value]:
         return [self._owner]
@@ -520,7 +546,7 @@ class _ConstantNode(Node):
         return ""
 
     def __repr__(self) -> str:
-        return f"Node(prim::Constant value={self._owner.python_value!r})"
+        return f"Node({self.kind()} value={self._owner.python_value!r})"
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, _ConstantNode) and other._owner is self._owner
@@ -553,6 +579,13 @@ class _ListNode(Node):
 
     def __hash__(self) -> int:
         return id(self._owner)
+
+
+class _TupleNode(_ListNode):
+    """The ``prim::TupleConstruct`` node of a :class:`TupleValue`."""
+
+    def kind(self) -> str:
+        return "prim::TupleConstruct"
 
 
 # -- values ---------------------------------------------------------------------------
@@ -656,7 +689,8 @@ class ConstantValue(Value):
     """A Python constant passed to a symbolic (TorchScript's ``prim::Constant``).
 
     ``None`` answers ``node().mustBeNone()``; numbers, lists, strings, dtypes and
-    tensors answer ``node()["value"]``. When fed to ``g.op`` it becomes an ONNX
+    tensors answer ``node()["value"]`` and, as legacy symbolics saw them, come from
+    an ``onnx::Constant`` node (``node().kind()``). When fed to ``g.op`` it becomes an ONNX
     ``Constant`` (see ``GraphContext``), with scalars typed like the tensors they meet.
     """
 
@@ -752,6 +786,42 @@ class ListValue(Value):
 
     def __repr__(self) -> str:
         return f"%{self.debugName()} : prim::ListConstruct{list(self.items)!r}"
+
+
+class TupleValue(Value):
+    """A tuple of values (TorchScript's ``prim::TupleConstruct``).
+
+    Quantized tensors travel between legacy quantized symbolics as
+    ``(tensor, scale, zero_point[, axis])`` tuples; ``node().inputs()`` gives the items.
+    """
+
+    def __init__(self, items: Sequence[Value | None]) -> None:
+        super().__init__(None)
+        self.items: tuple[Value | None, ...] = tuple(items)
+
+    def type(self) -> JitType:
+        return TupleType([NoneType() if i is None else i.type() for i in self.items])
+
+    def setType(self, jit_type: JitType) -> Value:  # noqa: N802
+        return self
+
+    def node(self) -> Node:
+        return _TupleNode(self)  # type: ignore[arg-type]
+
+    def toIValue(self) -> Any:  # noqa: N802
+        return None
+
+    def debugName(self) -> str:  # noqa: N802
+        return f"tuple{self._unique}"
+
+    def setDebugName(self, name: str) -> Value:  # noqa: N802
+        return self
+
+    def uses(self) -> list[tuple[Node, int]]:
+        return []
+
+    def __repr__(self) -> str:
+        return f"%{self.debugName()} : prim::TupleConstruct{list(self.items)!r}"
 
 
 def as_value(obj: Any) -> Value:
