@@ -24,9 +24,10 @@ from onnx_migrate import __version__
 from onnx_migrate.compat.capture import CapturedModel
 from onnx_migrate.compat.export_report import ExportReport
 from onnx_migrate.compat.options import ExportOptions
+from onnx_migrate.compat.passes import FuseConvBatchNormPass
 from onnx_migrate.compat.translate import TranslatedGraph
 from onnx_migrate.errors import ExportOptionError, OnnxMigrateError, OnnxMigrateWarning
-from onnx_migrate.legacy_symbolics.export_context import OperatorExportTypes
+from onnx_migrate.legacy_symbolics.export_context import OperatorExportTypes, TrainingMode
 
 __all__ = ["PROTOBUF_LIMIT", "build_model", "check_model", "to_proto"]
 
@@ -190,6 +191,8 @@ def build_model(
     model = ir.Model(graph, ir_version=10, producer_name="onnx_migrate", producer_version=__version__)
     for key, function in translated.builder.functions.items():
         model.functions[key] = function
+    if options.training == TrainingMode.EVAL and options.export_params and not options.keep_initializers_as_inputs:
+        FuseConvBatchNormPass()(model)
     common_passes.RemoveUnusedNodesPass()(model)
     if options.do_constant_folding and options.export_params and not options.keep_initializers_as_inputs:
         _fold_constants(model, report)
