@@ -49,11 +49,32 @@ class ResNetStyle(torch.nn.Module):
         return self.head(torch.flatten(torch.nn.functional.adaptive_avg_pool2d(self.blocks(self.stem(x)), 1), 1))
 
 
+class EncoderBlock(torch.nn.Module):
+    """A pre-norm transformer encoder block written out (attention, layer norm, GELU MLP)."""
+
+    def __init__(self, dim: int = 64, heads: int = 4) -> None:
+        super().__init__()
+        self.heads = heads
+        self.norm1 = torch.nn.LayerNorm(dim)
+        self.qkv = torch.nn.Linear(dim, 3 * dim)
+        self.proj = torch.nn.Linear(dim, dim)
+        self.norm2 = torch.nn.LayerNorm(dim)
+        self.mlp = torch.nn.Sequential(torch.nn.Linear(dim, 2 * dim), torch.nn.GELU(), torch.nn.Linear(2 * dim, dim))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        batch, seq, dim = x.shape
+        q, k, v = self.qkv(self.norm1(x)).chunk(3, dim=-1)
+        q, k, v = (t.reshape(batch, seq, self.heads, dim // self.heads).transpose(1, 2) for t in (q, k, v))
+        attn = torch.softmax(q @ k.transpose(-2, -1) / (dim // self.heads) ** 0.5, dim=-1)
+        y = (attn @ v).transpose(1, 2).reshape(batch, seq, dim)
+        x = x + self.proj(y)
+        return x + self.mlp(self.norm2(x))
+
+
 def _models() -> dict[str, tuple[Callable[[], torch.nn.Module], tuple[Any, ...]]]:
-    encoder = lambda: torch.nn.TransformerEncoderLayer(d_model=64, nhead=4, dim_feedforward=128, batch_first=True, dropout=0.0)  # noqa: E731
     return {
         "resnet_style_cnn": (ResNetStyle, (torch.randn(1, 3, 64, 64),)),
-        "transformer_encoder_block": (encoder, (torch.randn(2, 16, 64),)),
+        "transformer_encoder_block": (EncoderBlock, (torch.randn(2, 16, 64),)),
     }
 
 

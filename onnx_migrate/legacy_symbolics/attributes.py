@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 import onnx_ir as ir
+from onnx_ir import tensor_adapters
 import torch
 
 from onnx_migrate.errors import GraphBuildError
@@ -29,17 +30,18 @@ _SUFFIX_HELP = (
 
 
 def to_ir_tensor(value: Any, *, name: str | None = None) -> ir.TensorProtocol:
-    """A tensor from a torch tensor, numpy array, Python number or list of numbers."""
-    if isinstance(value, ir.TensorProtocol):
-        return value
+    """A tensor from a torch tensor, numpy array, Python number or list of numbers.
+
+    Concrete types are tested before the ``TensorProtocol`` check, which is a slow
+    structural ``isinstance``: this runs for every constant of every export.
+    """
     if isinstance(value, torch.Tensor):
-        tensor = value.detach()
-        if tensor.requires_grad:
-            tensor = tensor.detach()
-        return ir.tensor(tensor.contiguous().cpu(), name=name)
+        return tensor_adapters.TorchTensor(value.detach().contiguous().cpu(), name=name)
     if isinstance(value, np.ndarray):
-        return ir.tensor(value, name=name)
-    return ir.tensor(torch.tensor(value), name=name)
+        return ir.Tensor(value, name=name)
+    if isinstance(value, (ir.Tensor, tensor_adapters.TorchTensor)) or isinstance(value, ir.TensorProtocol):
+        return value
+    return tensor_adapters.TorchTensor(torch.tensor(value), name=name)
 
 
 def _is_list(value: Any, kind: str) -> bool:
