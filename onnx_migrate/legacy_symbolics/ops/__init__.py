@@ -10,11 +10,20 @@ from __future__ import annotations
 
 import types
 
+from onnx_migrate.legacy_symbolics.ops import activations, conv_pool, elementwise, linalg, norm, reduction, shape
 from onnx_migrate.legacy_symbolics.registry import SymbolicRegistry, builtin_marks
 
 __all__ = ["ALL_FAMILIES", "register_builtins"]
 
-ALL_FAMILIES: tuple[types.ModuleType, ...] = ()
+ALL_FAMILIES: tuple[types.ModuleType, ...] = (
+    elementwise,
+    activations,
+    shape,
+    linalg,
+    reduction,
+    conv_pool,
+    norm,
+)
 
 
 def register_builtins(registry: SymbolicRegistry) -> None:
