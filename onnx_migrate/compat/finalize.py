@@ -191,6 +191,8 @@ def build_model(
     model = ir.Model(graph, ir_version=10, producer_name="onnx_migrate", producer_version=__version__)
     for key, function in translated.builder.functions.items():
         model.functions[key] = function
+    # The optimizer reads opset_imports to pick op versions: set them before folding (and again after).
+    _opset_imports(model, options.opset_version, options, translated.builder.used_domains)
     if options.training == TrainingMode.EVAL and options.export_params and not options.keep_initializers_as_inputs:
         FuseConvBatchNormPass()(model)
     common_passes.RemoveUnusedNodesPass()(model)
