@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import operator
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import torch
@@ -16,7 +17,7 @@ import torch.fx
 
 from onnx_migrate import _torch_compat
 
-__all__ = ["NodeInfo", "describe", "schema_arguments", "source_line"]
+__all__ = ["NodeInfo", "bind_schema_arguments", "describe", "schema_arguments", "source_line"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -94,16 +95,23 @@ def schema_arguments(node: torch.fx.Node) -> list[tuple[str, Any, bool]]:
     TorchScript nodes carried every argument, defaults included, so symbolics
     expect all of them.
     """
-    schema = _torch_compat.op_schema(node.target)
+    return bind_schema_arguments(_torch_compat.op_schema(node.target), node.args, node.kwargs)
+
+
+def bind_schema_arguments(schema: Any, args: Sequence[Any], kwargs: Mapping[str, Any]) -> list[tuple[str, Any, bool]]:
+    """:func:`schema_arguments` for a call given as ``(args, kwargs)`` (``schema`` may be ``None``).
+
+    The dynamo bridge receives the arguments of a call, not its FX node.
+    """
     if schema is None:
-        return [(f"arg{i}", a, True) for i, a in enumerate(node.args)] + [(k, v, True) for k, v in node.kwargs.items()]
+        return [(f"arg{i}", a, True) for i, a in enumerate(args)] + [(k, v, True) for k, v in kwargs.items()]
     result: list[tuple[str, Any, bool]] = []
-    positional = list(node.args)
+    positional = list(args)
     for index, argument in enumerate(schema.arguments):
         if index < len(positional) and not argument.kwarg_only:
             result.append((argument.name, positional[index], True))
-        elif argument.name in node.kwargs:
-            result.append((argument.name, node.kwargs[argument.name], True))
+        elif argument.name in kwargs:
+            result.append((argument.name, kwargs[argument.name], True))
         elif argument.has_default_value():
             result.append((argument.name, argument.default_value, False))
         else:

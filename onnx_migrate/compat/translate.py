@@ -33,7 +33,7 @@ from onnx_migrate.legacy_symbolics.graph_context import GraphBuilder, GraphConte
 from onnx_migrate.legacy_symbolics.registry import SymbolicEntry, SymbolicRegistry
 from onnx_migrate.legacy_symbolics.values import ConstantValue, ListValue, Value, as_value
 
-__all__ = ["TranslatedGraph", "translate"]
+__all__ = ["TranslatedGraph", "fit_to_signature", "legacy_constant", "translate"]
 
 
 @dataclasses.dataclass
@@ -90,6 +90,32 @@ def _positional_capacity(fn: Callable[..., Any]) -> int | None:
         return None
     positional = [p for p in params if p.kind in (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)]
     return max(len(positional) - 1, 0)
+
+
+def fit_to_signature(fn: Callable[..., Any], values: Sequence[Any], explicit: Sequence[bool]) -> list[Any]:
+    """``values`` (one per schema argument) trimmed to what ``fn`` takes positionally.
+
+    Only trailing arguments left at their schema default are dropped: a symbolic
+    written for fewer arguments than the schema has still runs, as in legacy.
+    """
+    fitted = list(values)
+    capacity = _positional_capacity(fn)
+    if capacity is None or capacity >= len(fitted):
+        return fitted
+    while len(fitted) > capacity and not explicit[len(fitted) - 1]:
+        fitted.pop()
+    return fitted
+
+
+def legacy_constant(obj: Any) -> Any:
+    """A non-tensor argument as TorchScript carried it (dtypes are ScalarType numbers)."""
+    if isinstance(obj, torch.dtype):
+        return int(scalar_types.JitScalarType.from_dtype(obj))
+    if isinstance(obj, torch.layout):
+        return 0 if obj == torch.strided else 1
+    if isinstance(obj, torch.device):
+        return str(obj)
+    return obj
 
 
 class _Translator:
@@ -185,14 +211,7 @@ class _Translator:
 
     @staticmethod
     def _plain(obj: Any) -> Any:
-        """Non-tensor constants as TorchScript carried them (dtypes are ScalarType numbers)."""
-        if isinstance(obj, torch.dtype):
-            return int(scalar_types.JitScalarType.from_dtype(obj))
-        if isinstance(obj, torch.layout):
-            return 0 if obj == torch.strided else 1
-        if isinstance(obj, torch.device):
-            return str(obj)
-        return obj
+        return legacy_constant(obj)
 
     # -- dispatch -----------------------------------------------------------------------
 
@@ -256,13 +275,7 @@ class _Translator:
 
     def _fit_arguments(self, fn: Callable[..., Any], arguments: Sequence[tuple[str, Any, bool]]) -> list[Any]:
         """Every schema argument, positionally; trailing defaults are dropped if ``fn`` takes fewer."""
-        values = [self._argument(value) for _, value, _ in arguments]
-        capacity = _positional_capacity(fn)
-        if capacity is None or capacity >= len(values):
-            return values
-        while len(values) > capacity and not arguments[len(values) - 1][2]:
-            values.pop()
-        return values
+        return fit_to_signature(fn, [self._argument(value) for _, value, _ in arguments], [e for _, _, e in arguments])
 
     def _where(self, node: torch.fx.Node, info: fx_nodes.NodeInfo, entry: SymbolicEntry | None) -> str:
         parts = [f"While translating node {node.format_node()}"]
