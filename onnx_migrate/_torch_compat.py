@@ -17,9 +17,11 @@ from packaging.version import Version
 
 __all__ = [
     "TORCH_VERSION",
+    "autograd_apply_hook_owner",
     "export_user_error_types",
     "is_higher_order_op",
     "is_script_object",
+    "legacy_custom_symbolics",
     "op_schema",
     "size_oblivious_dims",
 ]
@@ -84,3 +86,45 @@ def op_schema(target: Any) -> Any | None:
     which symbolics are called with.
     """
     return getattr(target, "_schema", None)
+
+
+#: Where torch's legacy exporter keeps its symbolic registry (never imported here, only read if loaded).
+_LEGACY_REGISTRATION_MODULE = "torch.onnx._internal.torchscript_exporter.registration"
+
+
+def legacy_custom_symbolics() -> list[tuple[str, int, Any]]:
+    """``(name, opset, fn)`` of every custom symbolic registered through torch's legacy API.
+
+    Read from torch's legacy registry only if that module is already loaded
+    (this function never imports it). Its layout is private: registry
+    ``_registry`` -> group ``_functions`` -> ``_overrides`` (opset -> function).
+    If torch changes it, nothing is carried over and ``tests/compat/test_install.py`` fails.
+    """
+    import sys
+
+    module = sys.modules.get(_LEGACY_REGISTRATION_MODULE)
+    groups = getattr(getattr(module, "registry", None), "_registry", None)
+    if not isinstance(groups, dict):
+        return []
+    found: list[tuple[str, int, Any]] = []
+    for name, group in groups.items():
+        overrides = getattr(getattr(group, "_functions", None), "_overrides", None)
+        if isinstance(overrides, dict):
+            found.extend((name, opset, fn) for opset, fn in overrides.items())
+    return found
+
+
+def autograd_apply_hook_owner() -> type:
+    """The class whose ``apply`` to hook to see every ``autograd.Function`` call.
+
+    ``Function.apply`` ends in ``super().apply(...)``, which resolves on the
+    private ``torch.autograd.function._SingleLevelFunction``. Hooking there (a
+    class that defines no ``apply`` of its own) also catches calls through
+    aliases taken before the hook (``my_op = MyFunction.apply``, a common
+    legacy pattern). Without that class, ``Function`` itself is returned.
+    """
+    function = torch.autograd.Function
+    owner = getattr(torch.autograd.function, "_SingleLevelFunction", None)
+    if isinstance(owner, type) and owner in function.__mro__[1:] and "apply" not in vars(owner):
+        return owner
+    return function

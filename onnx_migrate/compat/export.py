@@ -18,6 +18,7 @@ import onnx_ir as ir
 import torch
 import torch.utils._pytree as pytree
 
+from onnx_migrate.compat import autograd_functions as _autograd_functions
 from onnx_migrate.compat import capture as _capture
 from onnx_migrate.compat import decompose as _decompose
 from onnx_migrate.compat import finalize as _finalize
@@ -139,7 +140,7 @@ def export(
     report = _new_report(options)
     with warnings.catch_warnings(record=True) as seen, _capture.training_mode(module, options.training):
         warnings.simplefilter("always")
-        with active_export(options.export_context()):
+        with active_export(options.export_context()), _autograd_functions.routed(symbolics, report):
             captured = _capture.capture(module, call_args, call_kwargs, options)
             report.status.capture = True
             captured.program, report.decomposed = _decompose.decompose_unsupported(

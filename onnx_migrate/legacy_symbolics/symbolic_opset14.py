@@ -1,0 +1,8 @@
+"""The legacy ``torch.onnx.symbolic_opset14``: the built-in symbolics that serve opset 14 (a view; see ``_opset_views``)."""
+
+from __future__ import annotations
+
+from onnx_migrate.legacy_symbolics._opset_views import view_attributes
+
+OPSET = 14
+__getattr__, __dir__ = view_attributes(__name__, OPSET)
