@@ -12,6 +12,7 @@ __version__ = "0.1.0"
 
 from onnx_migrate.compat.export import ExportResult, export
 from onnx_migrate.compat.export_report import ExportReport
+from onnx_migrate.compat.install import install, is_installed, uninstall
 from onnx_migrate.errors import (
     OnnxMigrateError,
     OnnxMigrateWarning,
@@ -38,6 +39,9 @@ __all__ = [
     "UnsupportedSymbolicError",
     "__version__",
     "export",
+    "install",
+    "is_installed",
     "register_custom_op_symbolic",
+    "uninstall",
     "unregister_custom_op_symbolic",
 ]

@@ -22,6 +22,7 @@ __all__ = [
     "is_higher_order_op",
     "is_script_object",
     "legacy_custom_symbolics",
+    "onnx_exporting_flag",
     "op_schema",
     "size_oblivious_dims",
 ]
@@ -68,6 +69,33 @@ def export_user_error_types() -> tuple[type[BaseException], ...]:
         if isinstance(cls, type):
             types.append(cls)
     return tuple(types)
+
+
+@contextlib.contextmanager
+def onnx_exporting_flag() -> Iterator[None]:
+    """Make ``torch.onnx.is_in_onnx_export()`` true while onnx_migrate exports.
+
+    Legacy models branch on it (an export-only path), and the legacy exporter set
+    it for the whole export. torch reads the private module flag
+    ``torch.onnx._internal.exporter._flags._is_onnx_exporting``; it is restored
+    afterwards, whatever happens. Without that module this is a no-op.
+    """
+    try:
+        import importlib
+
+        flags = importlib.import_module("torch.onnx._internal.exporter._flags")
+    except ImportError:
+        yield
+        return
+    if not hasattr(flags, "_is_onnx_exporting"):
+        yield
+        return
+    previous = flags._is_onnx_exporting
+    flags._is_onnx_exporting = True
+    try:
+        yield
+    finally:
+        flags._is_onnx_exporting = previous
 
 
 def is_higher_order_op(target: Any) -> bool:

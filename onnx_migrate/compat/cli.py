@@ -17,6 +17,8 @@ __all__ = ["COMMANDS", "main"]
 #: subcommand name -> module implementing it.
 COMMANDS: dict[str, str] = {
     "demo": "onnx_migrate.compat.demo",
+    "report": "onnx_migrate.compat.report.command",
+    "run": "onnx_migrate.compat.run",
 }
 
 

@@ -18,6 +18,7 @@ import onnx_ir as ir
 import torch
 import torch.utils._pytree as pytree
 
+from onnx_migrate import _torch_compat
 from onnx_migrate.compat import autograd_functions as _autograd_functions
 from onnx_migrate.compat import capture as _capture
 from onnx_migrate.compat import decompose as _decompose
@@ -28,6 +29,7 @@ from onnx_migrate.compat import verify as _verify
 from onnx_migrate.compat.export_report import ExportReport
 from onnx_migrate.compat.fx_symbolics import register_fx_symbolics
 from onnx_migrate.compat.options import ExportOptions
+from onnx_migrate.errors import OnnxMigrateWarning
 from onnx_migrate.legacy_symbolics.export_context import OperatorExportTypes, TrainingMode, active_export
 from onnx_migrate.legacy_symbolics.registry import SymbolicRegistry
 
@@ -140,7 +142,11 @@ def export(
     report = _new_report(options)
     with warnings.catch_warnings(record=True) as seen, _capture.training_mode(module, options.training):
         warnings.simplefilter("always")
-        with active_export(options.export_context()), _autograd_functions.routed(symbolics, report):
+        with (
+            active_export(options.export_context()),
+            _torch_compat.onnx_exporting_flag(),
+            _autograd_functions.routed(symbolics, report),
+        ):
             captured = _capture.capture(module, call_args, call_kwargs, options)
             report.status.capture = True
             captured.program, report.decomposed = _decompose.decompose_unsupported(
@@ -176,6 +182,12 @@ def _new_report(options: ExportOptions) -> ExportReport:
         report.record_keyword("do_constant_folding", "False: no folding")
     if options.export_modules_as_functions:
         report.record_keyword("export_modules_as_functions", "not supported yet: modules are inlined")
+        warnings.warn(
+            "export_modules_as_functions is not supported by onnx_migrate yet: the modules are inlined "
+            "into the main graph (the numbers are the same).",
+            OnnxMigrateWarning,
+            stacklevel=3,
+        )
     return report
 
 

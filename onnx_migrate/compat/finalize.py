@@ -163,8 +163,6 @@ def _opset_imports(model: ir.Model, opset: int, options: ExportOptions, domains:
     imports = {"": opset}
     for domain in sorted(d for d in used if d not in ("", "ai.onnx")):
         imports[domain] = options.custom_opsets.get(domain, domains.get(domain, 1))
-    for domain, version in options.custom_opsets.items():
-        imports.setdefault(domain, version)
     model.graph.opset_imports.clear()
     model.graph.opset_imports.update(imports)
 

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from onnx_migrate.legacy_symbolics.graph_context import GraphContext
-from onnx_migrate.legacy_symbolics.registry import SymbolicRegistry
+from onnx_migrate.legacy_symbolics.registry import BASE_OPSET, SymbolicRegistry
 from onnx_migrate.legacy_symbolics.values import ConstantValue, Value
 
 __all__ = ["NO_OUTPUT", "register_fx_symbolics"]
@@ -100,5 +100,6 @@ def register_fx_symbolics(registry: SymbolicRegistry) -> None:
     """Add the FX-level symbolics to an export's registry (skipping names already there)."""
     for name, fn in _SYMBOLICS.items():
         group = registry.get_function_group(name)
-        if group is None or 1 not in group.builtin_opsets():
-            registry.register(name, 1, fn, custom=False)
+        # At the base opset: targets 7 and 8 search upward to 9, later ones downward.
+        if group is None or BASE_OPSET not in group.builtin_opsets():
+            registry.register(name, BASE_OPSET, fn, custom=False)

@@ -12,10 +12,11 @@ While installed:
   ``TensorProtoDataType``, ``OperatorExportTypes``, ``TrainingMode`` and
   ``select_model_mode_for_export`` are onnx_migrate's; ``is_in_onnx_export()``
   is also true during an onnx_migrate export;
-* ``torch.onnx.export(..., dynamo=False)``, and a ``torch.onnx.export`` call
-  without ``dynamo=`` that uses a legacy-only keyword (or the legacy positional
-  form), go to :func:`onnx_migrate.export`; every other call goes to torch's own
-  ``export`` unchanged. Each call is recorded (:func:`routed_exports`) for
+* ``torch.onnx.export`` goes to :func:`onnx_migrate.export` unless the call is
+  new-style: ``dynamo=True``, an ``ExportedProgram``, or a keyword only torch's
+  new exporter has (``custom_translation_table``, ``report``, ``optimize`` ...)
+  without a legacy-only one. Legacy scripts were written when TorchScript was
+  the default, so a plain call is theirs. Each call is recorded (:func:`routed_exports`) for
   ``onnx-migrate run``'s report.
 
 It does not matter whether torch still ships its legacy modules: what was in
@@ -370,7 +371,12 @@ def _route(model: Any, legacy_args: tuple[Any, ...], kwargs: dict[str, Any]) -> 
     used = sorted(LEGACY_ONLY_KEYWORDS & set(kwargs))
     if used:
         return True, f"legacy-only keyword {', '.join(used)}"
-    return False, "no dynamo=False nor legacy-only keyword (torch's default exporter)"
+    new_style = sorted(_DYNAMO_ONLY_IGNORED & set(kwargs))
+    if new_style:
+        return False, f"keyword {', '.join(new_style)} of torch's new exporter"
+    # Legacy scripts were written when TorchScript was the default: they expect it,
+    # and their registered symbolics only run on onnx_migrate.
+    return True, "no dynamo= (legacy scripts relied on the TorchScript default)"
 
 
 def _legacy_keywords(legacy_args: tuple[Any, ...], kwargs: dict[str, Any]) -> dict[str, Any]:
@@ -398,11 +404,9 @@ def _routing_export(original: Any) -> Callable[..., Any]:
     def export(model: Any, args: Any = (), f: Any = None, *legacy_args: Any, **kwargs: Any) -> Any:
         """``torch.onnx.export`` under onnx_migrate: legacy calls go to ``onnx_migrate.export``.
 
-        ``dynamo=False``, the legacy positional form, or a legacy-only keyword
-        (``operator_export_type``, ``training``, ``custom_opsets``,
-        ``export_modules_as_functions``, ``autograd_inlining``,
-        ``do_constant_folding``) without ``dynamo=`` select onnx_migrate; any
-        other call goes to torch's exporter unchanged.
+        Only new-style calls (``dynamo=True``, an ``ExportedProgram``, or a keyword
+        of torch's new exporter without a legacy-only one) go to torch's exporter
+        unchanged; every other call is a legacy call and goes to onnx_migrate.
         """
         to_onnx_migrate, reason = _route(model, legacy_args, kwargs)
         record: dict[str, Any] = {

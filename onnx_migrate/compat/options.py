@@ -29,6 +29,10 @@ BACKENDS = ("legacy", "dynamo")
 DynamicAxes = dict[str, dict[int, str]]
 
 
+def _default_if_none(value: Any, default: Any) -> Any:
+    return default if value is None else value
+
+
 def _check_bool(name: str, value: Any) -> bool:
     if not isinstance(value, bool):
         raise ExportOptionError(f"{name} must be True or False, got {type(value).__name__} {value!r}.")
@@ -162,11 +166,13 @@ class ExportOptions:
         options = cls(
             export_params=_check_bool("export_params", kwargs.pop("export_params", True)),
             verbose=_check_bool("verbose", kwargs.pop("verbose", False)),
-            training=TrainingMode.coerce(kwargs.pop("training", TrainingMode.EVAL), keyword="training"),
+            training=TrainingMode.coerce(kwargs.pop("training", None) or TrainingMode.EVAL, keyword="training"),
             input_names=_check_names("input_names", kwargs.pop("input_names", None)),
             output_names=_check_names("output_names", kwargs.pop("output_names", None)),
+            # Old scripts pass None for "the default", which torch 1.x accepted.
             operator_export_type=OperatorExportTypes.coerce(
-                kwargs.pop("operator_export_type", OperatorExportTypes.ONNX), keyword="operator_export_type"
+                _default_if_none(kwargs.pop("operator_export_type", None), OperatorExportTypes.ONNX),
+                keyword="operator_export_type",
             ),
             opset_version=_check_opset(kwargs.pop("opset_version", None)),
             do_constant_folding=_check_bool("do_constant_folding", kwargs.pop("do_constant_folding", True)),

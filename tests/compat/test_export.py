@@ -357,3 +357,37 @@ def test_data_dependent_control_flow_is_a_capture_error() -> None:
 
     with pytest.raises(CaptureError, match="torch.cond"):
         onnx_migrate.export(Branchy(), (torch.randn(3),), opset_version=13)
+
+
+def test_is_in_onnx_export_branch_is_exported() -> None:
+    """Test: torch.onnx.is_in_onnx_export() is True during the export (the export-time branch is taken), False after."""
+
+    class ExportAware(torch.nn.Module):
+        def forward(self, x):
+            if torch.onnx.is_in_onnx_export():
+                return x * 2
+            return x * 3
+
+    model = ExportAware()
+    proto = onnx_migrate.export(model, (torch.ones(2),), opset_version=13).model_proto
+    (got,) = run_ort(proto, {proto.graph.input[0].name: np.ones(2, np.float32)})
+    np.testing.assert_allclose(got, [2.0, 2.0])
+    assert not torch.onnx.is_in_onnx_export()
+
+
+def test_unused_custom_opsets_are_dropped_and_none_means_default() -> None:
+    """Test: as in the legacy exporter, custom_opsets of unused domains are left out; None keywords mean the default."""
+    proto = onnx_migrate.export(
+        torch.nn.ReLU(), (torch.randn(2),), opset_version=13, custom_opsets={"unused": 3},
+        operator_export_type=None, training=None,
+    ).model_proto  # fmt: skip
+    assert {o.domain: o.version for o in proto.opset_import} == {"": 13}
+
+
+def test_opset_7_and_8_find_the_base_symbolics() -> None:
+    """Test: exports at opsets 7 and 8 use the opset-9 symbolics (searching upward), dynamic sizes included."""
+    for opset in (7, 8):
+        result = onnx_migrate.export(
+            torch.nn.Flatten(), (torch.randn(2, 3, 4),), opset_version=opset, input_names=["x"], dynamic_axes={"x": [0]}
+        )
+        assert {o.domain: o.version for o in result.model_proto.opset_import}[""] == opset

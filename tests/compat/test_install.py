@@ -174,13 +174,14 @@ def torch_export_calls(monkeypatch: pytest.MonkeyPatch) -> list[tuple[Any, ...]]
             ),
             "onnx_migrate",
         ),
-        (lambda m, x, f: torch.onnx.export(m, (x,), f, opset_version=18), "torch"),
+        (lambda m, x, f: torch.onnx.export(m, (x,), f, opset_version=18), "onnx_migrate"),
+        (lambda m, x, f: torch.onnx.export(m, (x,), f, opset_version=18, optimize=True), "torch"),
         (lambda m, x, f: torch.onnx.export(m, (x,), f, dynamo=True, training=None), "torch"),
     ],
-    ids=["dynamo-false", "custom-opsets", "do-constant-folding", "legacy-positional", "plain", "dynamo-true"],
+    ids=["dynamo-false", "custom-opsets", "do-constant-folding", "legacy-positional", "plain", "new-keyword", "dynamo-true"],
 )
 def test_export_calls_are_routed(call, expected_route: str, torch_export_calls, tmp_path) -> None:
-    """Test: dynamo=False, legacy-only keywords and the legacy positional form go to onnx_migrate."""
+    """Test: legacy-style calls (plain ones included) go to onnx_migrate; new-style calls go to torch."""
     path = tmp_path / "m.onnx"
     with install():
         outcome = call(_TinyNet().eval(), torch.randn(2, 3), str(path))
