@@ -24,10 +24,15 @@ __all__ = [
     "legacy_custom_symbolics",
     "onnx_exporting_flag",
     "op_schema",
+    "pytree",
     "size_oblivious_dims",
 ]
 
 TORCH_VERSION = Version(torch.__version__.split("+")[0])
+
+# torch has no public pytree module; the private one has been stable since 2.0
+# (tree_flatten / tree_leaves / tree_map) and torch.export itself is built on it.
+import torch.utils._pytree as pytree  # noqa: E402
 
 #: Class names of TorchScript modules/functions (their module paths moved across releases).
 _SCRIPT_CLASS_NAMES = frozenset(

@@ -37,7 +37,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import torch
-import torch.utils._pytree as pytree
+from onnx_migrate._torch_compat import pytree
 
 from onnx_migrate import _torch_compat
 from onnx_migrate.compat.export_report import ExportReport

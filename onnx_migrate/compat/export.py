@@ -16,7 +16,7 @@ from typing import IO, Any
 import onnx
 import onnx_ir as ir
 import torch
-import torch.utils._pytree as pytree
+from onnx_migrate._torch_compat import pytree
 
 from onnx_migrate import _torch_compat
 from onnx_migrate.compat import autograd_functions as _autograd_functions

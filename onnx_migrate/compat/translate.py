@@ -20,7 +20,7 @@ from typing import Any
 import onnx_ir as ir
 import torch
 import torch.fx
-import torch.utils._pytree as pytree
+from onnx_migrate._torch_compat import pytree
 
 from onnx_migrate.compat import fx_nodes
 from onnx_migrate.compat.capture import CapturedModel

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import onnx
 import torch
-import torch.utils._pytree as pytree
+from onnx_migrate._torch_compat import pytree
 
 from onnx_migrate.errors import VerificationError
 
