@@ -1,0 +1,105 @@
+"""Pins every private torch API onnx_migrate relies on (all of them behind onnx_migrate._torch_compat).
+
+When a torch upgrade changes one of these, this file fails loudly, naming the
+assumption, instead of exports silently changing.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+
+import pytest
+import torch
+
+from onnx_migrate import _torch_compat
+
+
+def test_torch_version_is_parsed() -> None:
+    """Test: the version guard parses torch's version (local suffixes like +cpu dropped)."""
+    assert _torch_compat.TORCH_VERSION.major >= 2
+
+
+def test_size_oblivious_flag_exists_and_is_restored() -> None:
+    """Test: torch.fx.experimental._config.backed_size_oblivious exists and is set only inside the context."""
+    config = torch.fx.experimental._config
+    assert hasattr(config, "backed_size_oblivious"), "torch removed backed_size_oblivious: batch-1 dynamic axes break"
+    before = config.backed_size_oblivious
+    with _torch_compat.size_oblivious_dims():
+        assert config.backed_size_oblivious is True
+    assert config.backed_size_oblivious == before
+
+
+def test_size_one_dynamic_dim_stays_dynamic() -> None:
+    """Test: with the flag, a batch of 1 marked dynamic is not specialized by torch.export."""
+    with _torch_compat.size_oblivious_dims():
+        program = torch.export.export(
+            torch.nn.Linear(3, 2), (torch.randn(1, 3),), dynamic_shapes=({0: torch.export.Dim.DYNAMIC},)
+        )
+    (placeholder,) = [n for n in program.graph.nodes if n.op == "placeholder" and n.name.startswith("input")]
+    assert isinstance(placeholder.meta["val"].shape[0], torch.SymInt)
+
+
+def test_onnx_exporting_flag_drives_is_in_onnx_export() -> None:
+    """Test: torch.onnx.is_in_onnx_export() reads the private flag we set, and it is reset after."""
+    assert not torch.onnx.is_in_onnx_export()
+    with _torch_compat.onnx_exporting_flag():
+        assert torch.onnx.is_in_onnx_export()
+    assert not torch.onnx.is_in_onnx_export()
+
+
+def test_op_schema_and_higher_order_ops() -> None:
+    """Test: OpOverload._schema gives argument names/defaults; torch.cond is a HigherOrderOperator."""
+    schema = _torch_compat.op_schema(torch.ops.aten.add.Tensor)
+    assert [a.name for a in schema.arguments] == ["self", "other", "alpha"]
+    assert schema.arguments[2].has_default_value()
+    assert _torch_compat.op_schema(len) is None
+    assert _torch_compat.is_higher_order_op(torch.ops.higher_order.cond)
+    assert not _torch_compat.is_higher_order_op(torch.ops.aten.add.Tensor)
+
+
+def test_pytree_functions() -> None:
+    """Test: the private pytree module keeps tree_flatten / tree_leaves / tree_map."""
+    leaves, spec = _torch_compat.pytree.tree_flatten(((1, 2), {"a": 3}))
+    assert leaves == [1, 2, 3]
+    assert _torch_compat.pytree.tree_leaves([1, (2,)]) == [1, 2]
+    assert _torch_compat.pytree.tree_map(lambda x: x * 2, (1, [2])) == (2, [4])
+
+
+def test_export_user_error_types() -> None:
+    """Test: torch._dynamo.exc.UserError (raised for dynamic-dim conflicts) is still there."""
+    assert any(t.__name__ == "UserError" for t in _torch_compat.export_user_error_types())
+
+
+def test_script_objects_are_recognized() -> None:
+    """Test: a scripted module is detected by class name/module, without calling torch.jit from the package."""
+    if not hasattr(torch, "jit"):
+        pytest.skip("torch has no TorchScript")
+    assert _torch_compat.is_script_object(torch.jit.script(torch.nn.ReLU()))
+    assert not _torch_compat.is_script_object(torch.nn.ReLU())
+
+
+def test_autograd_apply_hook_owner() -> None:
+    """Test: Function.apply still resolves its super().apply on the class we hook."""
+    owner = _torch_compat.autograd_apply_hook_owner()
+    assert owner in torch.autograd.Function.__mro__
+    assert "apply" not in vars(owner) or owner is torch.autograd.Function
+
+
+@pytest.mark.skipif(
+    importlib.util.find_spec("torch.onnx._internal.torchscript_exporter") is None,
+    reason="torch no longer ships the legacy exporter",
+)
+def test_legacy_registry_layout_for_carry_over() -> None:
+    """Test: registrations made through torch's legacy API are found where legacy_custom_symbolics reads them."""
+    import warnings
+
+    def symbolic(g, x):
+        return g.op("Relu", x)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.onnx.register_custom_op_symbolic("omcompat::probe", symbolic, 11)
+        try:
+            assert ("omcompat::probe", 11, symbolic) in _torch_compat.legacy_custom_symbolics()
+        finally:
+            torch.onnx.unregister_custom_op_symbolic("omcompat::probe", 11)
