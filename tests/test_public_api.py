@@ -100,3 +100,29 @@ def test_top_level_exports_resolve() -> None:
     for name in onnx_migrate.__all__:
         assert getattr(onnx_migrate, name) is not None, name
     assert onnx_migrate.legacy_symbolics.register_custom_op_symbolic is not None
+
+
+ONNX_MIGRATE_ALL = {
+    "ExportReport",
+    "ExportResult",
+    "JitScalarType",
+    "OnnxMigrateError",
+    "OnnxMigrateWarning",
+    "OperatorExportTypes",
+    "SymbolicRegistry",
+    "TensorProtoDataType",
+    "TrainingMode",
+    "UnsupportedSymbolicError",
+    "__version__",
+    "export",
+    "install",
+    "is_installed",
+    "register_custom_op_symbolic",
+    "uninstall",
+    "unregister_custom_op_symbolic",
+}
+
+
+def test_top_level_all_is_deliberate() -> None:
+    """Test: onnx_migrate.__all__ is exactly the documented public names."""
+    assert set(onnx_migrate.__all__) == ONNX_MIGRATE_ALL
