@@ -1,0 +1,161 @@
+"""``onnx-migrate report``: find legacy ONNX-export use in code, report it, fix what is safe.
+
+Exit codes are a bitmask (as in Fixit): ``1`` = findings at or above
+``--fail-on`` (with ``--fix``: changes pending, not written), ``2`` = files that
+could not be scanned. ``--fail-on never`` keeps findings out of the exit code.
+Heavy dependencies stay out: the scan needs libcst and pathspec (the ``cli``
+extra), never torch.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import TextIO
+
+__all__ = ["HELP", "add_arguments", "run"]
+
+HELP = "Scan Python code for legacy torch.onnx export use: report it, or fix what is safe (--fix)."
+
+_FAIL_ON = ("error", "warning", "info", "never")
+_INSTALL_HINT = "onnx-migrate report needs the 'cli' extra: pip install 'onnx-migrate[cli]'"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The ``report`` subcommand's options."""
+    parser.add_argument("paths", nargs="*", metavar="PATH", help="files or directories to scan")
+    parser.add_argument(
+        "--format",
+        choices=("text", "json", "markdown", "sarif"),
+        default="text",
+        help="report format (default: text); markdown is a migration ticket, sarif is for code-scanning UIs",
+    )
+    parser.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE instead of stdout")
+    parser.add_argument(
+        "--fail-on",
+        choices=_FAIL_ON,
+        default="info",
+        help="exit with bit 1 set when a finding has this severity or higher (default: info = any finding)",
+    )
+    parser.add_argument(
+        "--exclude",
+        action="append",
+        default=[],
+        metavar="GLOB",
+        help="skip paths matching this .gitignore-style pattern (repeatable)",
+    )
+    parser.add_argument("--no-gitignore", action="store_true", help="do not skip files ignored by .gitignore")
+    parser.add_argument("--select", metavar="CODES", help="only these rule codes or prefixes, e.g. OMG0,OMG101")
+    parser.add_argument("--ignore", metavar="CODES", help="skip these rule codes or prefixes")
+    parser.add_argument(
+        "--fix", action="store_true", help="print the safe rewrites as a unified diff (nothing is modified)"
+    )
+    parser.add_argument("--write", action="store_true", help="with --fix: apply the rewrites to the files")
+    parser.add_argument(
+        "--jobs", type=int, default=0, metavar="N", help="processes to scan with (default: one per CPU)"
+    )
+    parser.add_argument("--color", choices=("auto", "always", "never"), default="auto", help="colour the text report")
+    parser.add_argument("--list-rules", action="store_true", help="list the rules and exit")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the subcommand; returns the exit code."""
+    try:
+        import libcst  # noqa: F401
+        import pathspec  # noqa: F401
+    except ImportError:
+        print(_INSTALL_HINT, file=sys.stderr)
+        return 2
+
+    from onnx_migrate.compat.report.rules import UnknownRuleCodeError, select_rules
+
+    try:
+        rules = select_rules(_codes(args.select), _codes(args.ignore) or None)
+    except UnknownRuleCodeError as error:
+        print(f"onnx-migrate report: {error}", file=sys.stderr)
+        return 2
+    if args.list_rules:
+        _list_rules(rules, sys.stdout)
+        return 0
+    if not args.paths:
+        print("onnx-migrate report: give at least one PATH to scan (or --list-rules)", file=sys.stderr)
+        return 2
+    if args.write and not args.fix:
+        print("onnx-migrate report: --write only applies with --fix", file=sys.stderr)
+        return 2
+    if args.fix:
+        return _run_fix(args, rules)
+    return _run_report(args, rules)
+
+
+def _codes(value: str | None) -> list[str] | None:
+    if value is None:
+        return None
+    return [code for code in value.split(",") if code.strip()]
+
+
+def _run_report(args: argparse.Namespace, rules: tuple) -> int:  # type: ignore[type-arg]
+    from onnx_migrate.compat.report.formats import OutputFormat, render, use_color
+    from onnx_migrate.compat.report.results import Severity, exit_code
+    from onnx_migrate.compat.report.scanner import ScanOptions, scan_paths
+
+    options = ScanOptions(
+        rules=rules, exclude=tuple(args.exclude), respect_gitignore=not args.no_gitignore, jobs=args.jobs
+    )
+    results = scan_paths(args.paths, options)
+    output_format = OutputFormat(args.format)
+    if args.output:
+        text = render(results, output_format, rules=rules, color=args.color == "always")
+        Path(args.output).write_text(text, encoding="utf-8")
+    else:
+        text = render(results, output_format, rules=rules, color=use_color(sys.stdout, args.color))
+        sys.stdout.write(text)
+    fail_on = None if args.fail_on == "never" else Severity(args.fail_on)
+    return exit_code(results, fail_on)
+
+
+def _run_fix(args: argparse.Namespace, rules: tuple) -> int:  # type: ignore[type-arg]
+    from onnx_migrate.compat.report.discovery import iter_python_files
+    from onnx_migrate.compat.report.fixer import fix_file
+
+    if args.format != "text" or args.output:
+        print("onnx-migrate report: --fix prints a diff; --format and --output apply to the report", file=sys.stderr)
+        return 2
+    code = 0
+    fixed = changed = remaining = 0
+    for item in iter_python_files(args.paths, tuple(args.exclude), not args.no_gitignore):
+        if not isinstance(item, Path):
+            assert item.error is not None
+            print(f"{item.path}: not fixed: {item.error.kind.value}: {item.error.message}", file=sys.stderr)
+            code |= 2
+            continue
+        outcome = fix_file(item, rules, write=args.write)
+        if outcome.error is not None:
+            print(f"{outcome.path}: not fixed: {outcome.error.kind.value}: {outcome.error.message}", file=sys.stderr)
+            code |= 2
+            continue
+        remaining += outcome.remaining
+        if outcome.diff:
+            changed += 1
+            fixed += outcome.fixed
+            if not args.write:
+                sys.stdout.write(outcome.diff)
+    verb = "rewrote" if args.write else "would rewrite"
+    note = "" if args.write or not changed else "; apply with --fix --write"
+    print(
+        f"onnx-migrate report --fix: {verb} {fixed} finding(s) in {changed} file(s){note}; "
+        f"{remaining} finding(s) need changes by hand (run without --fix to list them)",
+        file=sys.stderr,
+    )
+    if changed and not args.write:
+        code |= 1
+    return code
+
+
+def _list_rules(rules: tuple, stream: TextIO) -> None:  # type: ignore[type-arg]
+    width = max(len(rule.NAME) for rule in rules)
+    for rule in rules:
+        fix = "[*]" if rule.FIXABLE else "   "
+        stream.write(f"{rule.CODE} {fix} {rule.NAME.ljust(width)}  {rule.SEVERITY.value:<7}  {rule.SUMMARY}\n")
+    stream.write("[*] = rewritten by --fix. Guide per rule: onnx_migrate docs/rules.md\n")
