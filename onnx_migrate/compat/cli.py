@@ -16,21 +16,22 @@ __all__ = ["COMMANDS", "main"]
 
 #: subcommand name -> module implementing it.
 COMMANDS: dict[str, str] = {
+    "check": "onnx_migrate.compat.check.command",
     "demo": "onnx_migrate.compat.demo",
     "report": "onnx_migrate.compat.report.command",
     "run": "onnx_migrate.compat.run",
 }
 
 
-def _parser() -> argparse.ArgumentParser:
+def _parser(names: Sequence[str]) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="onnx-migrate",
         description="Keep legacy torch.onnx export code working without TorchScript.",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
-    for name, module_name in COMMANDS.items():
-        module = importlib.import_module(module_name)
+    for name in names:
+        module = importlib.import_module(COMMANDS[name])
         command = sub.add_parser(name, help=module.HELP, description=module.HELP)
         module.add_arguments(command)
         command.set_defaults(_module=module)
@@ -39,7 +40,12 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the exit code (``python -m onnx_migrate`` and the console script use it)."""
-    args = _parser().parse_args(argv)
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    # Import only the subcommand that runs (``report`` must not pay for torch);
+    # all of them for ``--help`` or a mistyped command.
+    selected = next((a for a in arguments if not a.startswith("-")), None)
+    names = [selected] if selected in COMMANDS else list(COMMANDS)
+    args = _parser(names).parse_args(arguments)
     return int(args._module.run(args) or 0)
 
 
