@@ -20,7 +20,9 @@ Hierarchy::
           ├── CaptureError                     torch.export could not capture the model
           ├── ExportOptionError                a keyword of export() has a wrong type or value
           ├── ExportIOError                    the output file could not be written
-          └── VerificationError                verify=True: ONNX Runtime and PyTorch disagree
+          ├── VerificationError                verify=True: ONNX Runtime and PyTorch disagree
+          ├── ReferenceModelError              check: the reference file is not a readable ONNX model
+          └── LegacyExporterUnavailable        check: torch has no TorchScript exporter to compare with
 
 Messages follow one pattern: *which op and opset, why, and what to do*.
 """
@@ -38,8 +40,10 @@ __all__ = [
     "ExportIOError",
     "ExportOptionError",
     "GraphBuildError",
+    "LegacyExporterUnavailable",
     "OnnxMigrateError",
     "OnnxMigrateWarning",
+    "ReferenceModelError",
     "SymbolicArgError",
     "SymbolicRegistrationError",
     "SymbolicValueError",
@@ -180,3 +184,11 @@ class ExportIOError(OnnxMigrateError, OSError):
 
 class VerificationError(OnnxMigrateError):
     """``verify=True`` found ONNX Runtime's outputs differ from eager PyTorch beyond tolerance."""
+
+
+class ReferenceModelError(OnnxMigrateError):
+    """The reference given to ``check`` cannot be read as an ONNX model."""
+
+
+class LegacyExporterUnavailable(OnnxMigrateError):
+    """torch has no TorchScript-based exporter to produce a reference model; use ``--reference``."""

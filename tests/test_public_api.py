@@ -114,6 +114,7 @@ ONNX_MIGRATE_ALL = {
     "TrainingMode",
     "UnsupportedSymbolicError",
     "__version__",
+    "check",
     "export",
     "install",
     "is_installed",

@@ -1,0 +1,67 @@
+"""``check``: does onnx_migrate give the same ONNX models the legacy exporter gave?
+
+Each export is made by torch's legacy TorchScript exporter (the reference, or a
+saved model when that exporter is gone) and by onnx_migrate, and the two models
+are compared: opset imports, input/output signature with dynamic dim names, the
+op histogram per domain after constant folding, custom-domain nodes with their
+attributes, initializers, and the numbers ONNX Runtime computes on the example
+inputs (and on inputs of another size along dynamic dims). Each model gets a
+verdict — identical, equivalent or different — with the reasons.
+
+* :func:`check` — one model from Python;
+* :func:`check_script` — every export a script makes (``onnx-migrate check script.py``).
+
+Modules: ``compare`` and ``numeric`` measure, ``verdict`` judges, ``formats``
+shows, ``exports``/``script``/``api`` capture the two sides, ``command`` is the CLI.
+Names are imported on first use (PEP 562), so that ``onnx-migrate --help`` can
+load the ``check`` subcommand without importing torch.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+#: public name -> module that defines it
+_PUBLIC: dict[str, str] = {
+    "check": "onnx_migrate.compat.check.api",
+    "check_script": "onnx_migrate.compat.check.script",
+    "CheckResult": "onnx_migrate.compat.check.result",
+    "ModelCheck": "onnx_migrate.compat.check.result",
+    "ModelComparison": "onnx_migrate.compat.check.result",
+    "Verdict": "onnx_migrate.compat.check.result",
+    "LegacyExporterUnavailable": "onnx_migrate.compat.check.legacy_reference",
+    "ReferenceModelError": "onnx_migrate.compat.check.reference_file",
+}
+
+__all__ = [
+    "CheckResult",
+    "LegacyExporterUnavailable",
+    "ModelCheck",
+    "ModelComparison",
+    "ReferenceModelError",
+    "Verdict",
+    "check",
+    "check_script",
+]
+
+
+def __getattr__(name: str) -> Any:
+    module_name = _PUBLIC.get(name)
+    if module_name is None:
+        raise AttributeError(f"module 'onnx_migrate.compat.check' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module_name), name)
+    globals()[name] = value  # later lookups skip __getattr__
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_PUBLIC))
+
+
+if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
+    from onnx_migrate.compat.check.api import check
+    from onnx_migrate.compat.check.legacy_reference import LegacyExporterUnavailable
+    from onnx_migrate.compat.check.reference_file import ReferenceModelError
+    from onnx_migrate.compat.check.result import CheckResult, ModelCheck, ModelComparison, Verdict
+    from onnx_migrate.compat.check.script import check_script

@@ -1,0 +1,242 @@
+"""``check`` for a whole script: run it with onnx_migrate, then with torch's legacy exporter, and compare.
+
+Why two runs rather than exporting twice inside one: legacy scripts bind
+``torch.onnx.symbolic_helper`` (``parse_args``, ``_maybe_get_const`` ...) when
+they are imported. Under :func:`onnx_migrate.install` those names are
+onnx_migrate's, and a symbolic bound to them cannot run inside torch's
+TorchScript exporter (and the other way round). So the script runs
+
+1. with onnx_migrate installed (as ``onnx-migrate run`` runs it): each legacy
+   ``torch.onnx.export`` call goes to onnx_migrate and writes its model where
+   the script asked; the model and the example inputs are kept;
+2. again, plain, with the same random state and its own modules imported
+   afresh: each legacy call goes to torch's legacy exporter, into memory (the
+   script's file keeps onnx_migrate's model).
+
+Export number *i* of one run is paired with number *i* of the other. Weights
+and example inputs are fingerprinted on both runs, so a script whose two runs
+differ (randomness the check cannot reset) is flagged rather than blamed on
+the exporter. With ``references`` (``--reference``), step 2 is replaced by the
+saved models, and torch's legacy exporter is never called.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import onnx
+import torch
+import torch.onnx
+
+from onnx_migrate import _torch_compat
+from onnx_migrate.compat import install as _install
+from onnx_migrate.compat.check.exports import CandidateHook, CapturedExport, ReferenceHook, export_hook
+from onnx_migrate.compat.check.legacy_reference import (
+    LegacyExporter,
+    LegacyExporterUnavailable,
+    legacy_exporter,
+    rng_snapshot,
+)
+from onnx_migrate.compat.check.model_check import check_pair
+from onnx_migrate.compat.check.reference_file import ReferenceModelError, load_reference
+from onnx_migrate.compat.check.result import CheckResult
+from onnx_migrate.compat.run import _run_user_code
+from onnx_migrate.legacy_symbolics.registry import SymbolicRegistry
+
+__all__ = ["LEGACY_REFERENCE", "check_script"]
+
+#: How the report names torch's legacy exporter as the reference.
+LEGACY_REFERENCE = "torch legacy exporter"
+
+
+def check_script(
+    target: str,
+    script_args: Sequence[str] = (),
+    *,
+    as_module: bool = False,
+    references: Sequence[str | Path] | None = None,
+    log: Callable[[str], None] | None = None,
+) -> CheckResult:
+    """Check every legacy export ``target`` makes (see the module docstring).
+
+    Args:
+        target: the script's path (or a module name with ``as_module``).
+        script_args: the script's own arguments (its ``sys.argv[1:]``).
+        as_module: run ``target`` like ``python -m``.
+        references: saved models to compare with, one per export in call order;
+            ``None`` uses torch's legacy exporter.
+        log: receives one line per step (the CLI prints them to stderr).
+
+    Returns:
+        The :class:`CheckResult`; problems that stopped the check are in ``errors``.
+    """
+    say = log or (lambda line: None)
+    result = CheckResult(script=target)
+    if not as_module and not Path(target).is_file():
+        result.errors.append(f"no such script: {target}")
+        return result
+    if _install.is_installed():
+        result.errors.append(
+            "onnx_migrate is installed in this process: the reference run needs plain torch. "
+            "Call check_script outside install() (the onnx_migrate run installs it by itself)."
+        )
+        return result
+    exporter: LegacyExporter | None = None
+    saved: list[tuple[str, onnx.ModelProto]] = []
+    try:
+        if references:
+            saved = [(str(path), load_reference(path)) for path in references]
+        else:
+            exporter = legacy_exporter()
+    except (ReferenceModelError, LegacyExporterUnavailable) as exc:
+        result.errors.append(str(exc))
+        return result
+
+    modules = _UserModules([Path.cwd().resolve()] if as_module else [Path(target).resolve().parent])
+    with rng_snapshot() as restore_random_state, contextlib.ExitStack() as cleanup:
+        cleanup.callback(modules.forget)
+        say(f"running {target} with onnx_migrate")
+        status, ours = _candidate_run(target, script_args, as_module)
+        _script_status(result, status, ours.exports, "with onnx_migrate")
+        result.skipped.extend(ours.skipped)
+        if exporter is not None:
+            modules.forget()
+            restore_random_state()
+            say(f"running {target} again with torch's legacy exporter (the reference)")
+            status, theirs = _reference_run(exporter, target, script_args, as_module)
+            _script_status(result, status, theirs.exports, "with torch's legacy exporter")
+            _pair(result, theirs.exports, ours.exports)
+        else:
+            _pair_with_files(result, saved, ours.exports)
+    if not ours.exports and not result.errors:
+        skipped = f" ({len(result.skipped)} new-style call(s) left to torch's exporter)" if result.skipped else ""
+        result.errors.append(f"{target} made no legacy torch.onnx.export call{skipped}: there is nothing to check.")
+    return result
+
+
+# -- the two runs --------------------------------------------------------------------------------
+
+
+def _candidate_run(target: str, script_args: Sequence[str], as_module: bool) -> tuple[int, CandidateHook]:
+    """The script under install; its registrations are undone afterwards."""
+    with SymbolicRegistry.default().scope(), _install.install():
+        hook = CandidateHook(torch.onnx.export)
+        with export_hook(hook):
+            status = _run_user_code(target, list(script_args), as_module=as_module)
+    return status, hook
+
+
+def _reference_run(
+    exporter: LegacyExporter, target: str, script_args: Sequence[str], as_module: bool
+) -> tuple[int, ReferenceHook]:
+    """The script on plain torch; what it registers with torch's legacy API is undone afterwards."""
+    with _torch_registrations_restored():
+        hook = ReferenceHook(exporter, torch.onnx.export)
+        with export_hook(hook):
+            status = _run_user_code(target, list(script_args), as_module=as_module)
+    return status, hook
+
+
+def _script_status(result: CheckResult, status: int, exports: list[CapturedExport], run: str) -> None:
+    """A non-zero exit is an error, unless an export raised and ended the script (that export says why)."""
+    if status == 0:
+        return
+    if exports and exports[-1].error is not None:
+        return
+    result.errors.append(
+        f"the script failed (exit status {status}) when run {run}; its traceback is above. "
+        "Exports made before the failure are still compared."
+    )
+
+
+# -- pairing -------------------------------------------------------------------------------------
+
+
+def _pair(result: CheckResult, reference: list[CapturedExport], candidate: list[CapturedExport]) -> None:
+    for index in range(max(len(reference), len(candidate))):
+        theirs = reference[index] if index < len(reference) else None
+        ours = candidate[index] if index < len(candidate) else None
+        result.models.append(check_pair(index + 1, theirs, ours, LEGACY_REFERENCE))
+
+
+def _pair_with_files(
+    result: CheckResult, saved: list[tuple[str, onnx.ModelProto]], candidate: list[CapturedExport]
+) -> None:
+    if candidate and len(saved) != len(candidate):
+        result.errors.append(
+            f"{len(saved)} reference model(s) given for {len(candidate)} export(s): give one --reference per "
+            "export, in the order the script exports them."
+        )
+    for index, (ours, (path, proto)) in enumerate(zip(candidate, saved, strict=False)):
+        theirs = CapturedExport(
+            model=ours.model,
+            destination=path,
+            call_site=ours.call_site,
+            keywords={},
+            inputs=None,
+            fingerprint=None,
+            proto=proto,
+        )
+        result.models.append(check_pair(index + 1, theirs, ours, path))
+
+
+# -- process hygiene between and after the runs -------------------------------------------------------------
+
+
+def _user_modules(roots: Sequence[Path]) -> set[str]:
+    """Pure-Python modules loaded from the user's project (not installed packages, not onnx_migrate)."""
+    names = set()
+    for name, module in list(sys.modules.items()):
+        if name == "__main__" or name.split(".")[0] == "onnx_migrate":
+            continue
+        file = getattr(module, "__file__", None)
+        if not isinstance(file, str) or not file.endswith(".py"):
+            continue
+        path = Path(file).resolve()
+        if {"site-packages", "dist-packages"} & set(path.parts):
+            continue
+        if any(path.is_relative_to(root) for root in roots):
+            names.add(name)
+    return names
+
+
+class _UserModules:
+    """The user's project modules imported since this object was made, and a way to forget them.
+
+    A module binds ``torch.onnx.symbolic_helper`` & co. when it is imported: the
+    reference run must not reuse modules imported under install, and after the
+    check the process should not keep either run's versions.
+    """
+
+    def __init__(self, roots: Sequence[Path]) -> None:
+        self.roots = list(roots)
+        self.preloaded = _user_modules(self.roots)
+
+    def forget(self) -> None:
+        for name in _user_modules(self.roots) - self.preloaded:
+            sys.modules.pop(name, None)
+
+
+@contextlib.contextmanager
+def _torch_registrations_restored() -> Iterator[None]:
+    """Undo, on exit, what the block registered with torch's legacy ``register_custom_op_symbolic``."""
+    before = {(name, opset): fn for name, opset, fn in _torch_compat.legacy_custom_symbolics()}
+    try:
+        yield
+    finally:
+        after = {(name, opset): fn for name, opset, fn in _torch_compat.legacy_custom_symbolics()}
+        namespace: dict[str, Any] = vars(torch.onnx)
+        register, unregister = (
+            namespace.get("register_custom_op_symbolic"),
+            namespace.get("unregister_custom_op_symbolic"),
+        )
+        for (name, opset), fn in after.items():
+            with contextlib.suppress(Exception):  # best effort: a leftover only affects later exports in-process
+                if (name, opset) not in before and unregister is not None:
+                    unregister(name, opset)
+                elif before.get((name, opset)) is not fn and register is not None:
+                    register(name, before[(name, opset)], opset)
