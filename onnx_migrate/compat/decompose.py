@@ -32,9 +32,13 @@ def _has_symbolic(registry: SymbolicRegistry, name: str, opset: int) -> bool:
 
 
 def unsupported_ops(program: torch.export.ExportedProgram, registry: SymbolicRegistry, opset: int) -> list[str]:
-    """Qualified names of the ops in the program with no symbolic at ``opset``."""
+    """Qualified names of the ops in the program with no symbolic at ``opset``.
+
+    The branches of ``torch.cond``/``while_loop`` are submodules; their ops count too.
+    """
     missing: dict[str, None] = {}
-    for node in program.graph.nodes:
+    graphs = [m.graph for m in program.graph_module.modules() if isinstance(m, torch.fx.GraphModule)]
+    for node in (node for graph in graphs for node in graph.nodes):
         if node.op != "call_function":
             continue
         info = fx_nodes.describe(node)

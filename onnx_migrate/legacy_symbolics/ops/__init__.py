@@ -11,6 +11,9 @@ from __future__ import annotations
 import types
 
 from onnx_migrate.legacy_symbolics.ops import activations, conv_pool, elementwise, linalg, norm, reduction, shape
+from onnx_migrate.legacy_symbolics.ops import control_flow, interpolate_pad, quantized, rnn
+from onnx_migrate.legacy_symbolics.ops import creation, indexing, rearrange, scatter_gather, sort_scan, statistics
+from onnx_migrate.legacy_symbolics.ops import attention, embedding, losses, patches, pointwise, sampling, tensor_algebra
 from onnx_migrate.legacy_symbolics.registry import SymbolicRegistry, builtin_marks
 
 __all__ = ["ALL_FAMILIES", "register_builtins"]
@@ -23,6 +26,23 @@ ALL_FAMILIES: tuple[types.ModuleType, ...] = (
     reduction,
     conv_pool,
     norm,
+    rnn,
+    interpolate_pad,
+    quantized,
+    control_flow,
+    creation,
+    indexing,
+    scatter_gather,
+    rearrange,
+    sort_scan,
+    statistics,
+    attention,
+    tensor_algebra,
+    embedding,
+    pointwise,
+    losses,
+    sampling,
+    patches,
 )
 
 

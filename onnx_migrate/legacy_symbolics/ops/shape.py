@@ -493,7 +493,11 @@ def aten_select(g: GraphContext, self: Value, dim: Any, index: Any) -> Value:
     axis = _int(dim, "dim")
     if axis < 0:
         axis = normalize_dim(axis, rank, "aten::select", self, g.opset)
-    position = _bound(index, 0)
+    # As legacy: a one-value constant is an int index (the dim is dropped); any other index,
+    # e.g. a 1-D constant tensor (torchvision's select(g, rois, 1, tensor([1, 2, 3, 4]))), is
+    # gathered as it is and keeps the dim.
+    scalar = sh._maybe_get_scalar(index)
+    position = int(scalar) if isinstance(scalar, torch.Tensor) else index
     if isinstance(position, int):
         if position < 0 and g.opset < 11:
             size = sh._get_tensor_dim_size(self, axis)

@@ -1,0 +1,129 @@
+"""Quantization-aware-trained models exported as Q/DQ pairs through ``onnx_migrate.export``.
+
+Two styles: modules calling ``torch.fake_quantize_per_*_affine`` with their
+qparams as buffers (what TensorRT-oriented QAT toolkits do), and a model
+prepared with ``torch.ao.quantization.prepare_qat`` (its default qconfig inserts
+``fused_moving_avg_obs_fake_quant``), exported with its observers disabled.
+The tolerance is one quantization step of the output: a conv sum that lands
+within an ulp of a rounding tie may round the other way in ONNX Runtime.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import onnx
+import pytest
+import torch
+from model_export_check import export_and_compare, op_counts
+
+torch.manual_seed(0)
+
+
+class FakeQuantConv(torch.nn.Module):
+    """int8 per-channel weights (narrow range, as TensorRT wants) and uint8 per-tensor activations."""
+
+    def __init__(self, per_channel: bool = True) -> None:
+        super().__init__()
+        self.conv = torch.nn.Conv2d(3, 4, 3, padding=1)
+        self.per_channel = per_channel
+        self.register_buffer("act_scale", torch.tensor([0.02]))
+        self.register_buffer("act_zero", torch.tensor([128], dtype=torch.int32))
+        bound = self.conv.weight.detach().abs().amax(dim=(1, 2, 3))
+        self.register_buffer("w_scale", bound / 127)
+        self.register_buffer("w_zero", torch.zeros(4, dtype=torch.int32))
+        self.w_scale_per_tensor = float(bound.max()) / 127
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = torch.fake_quantize_per_tensor_affine(x, self.act_scale, self.act_zero, 0, 255)
+        if self.per_channel:
+            w = torch.fake_quantize_per_channel_affine(self.conv.weight, self.w_scale, self.w_zero, 0, -127, 127)
+        else:
+            w = torch.fake_quantize_per_tensor_affine(self.conv.weight, self.w_scale_per_tensor, 0, -128, 127)
+        y = torch.nn.functional.conv2d(x, w, self.conv.bias, padding=1).relu()
+        return torch.fake_quantize_per_tensor_affine(y, 0.05, 0, 0, 127)
+
+
+def _pairs(proto: onnx.ModelProto) -> tuple[int, int]:
+    counts = op_counts(proto)
+    return counts["QuantizeLinear"], counts["DequantizeLinear"]
+
+
+@pytest.mark.parametrize("opset", [13, 17])
+def test_per_tensor_and_per_channel_fake_quant_model(opset: int) -> None:
+    proto = export_and_compare(FakeQuantConv(), (torch.rand(2, 3, 8, 8) * 4 - 2,), opset, tolerance=0.0501)
+    assert _pairs(proto) == (3, 3)
+    axes = [a.i for n in proto.graph.node if n.op_type == "DequantizeLinear" for a in n.attribute if a.name == "axis"]
+    assert axes == [0], "the weight's DequantizeLinear is per output channel"
+
+
+@pytest.mark.parametrize("opset", [10, 11])
+def test_per_tensor_fake_quant_model_at_opset_10(opset: int) -> None:
+    """ONNX Runtime's own Q/DQ conv rewrite adds a Round (opset 11) to the graph, so it is switched off at opset 10."""
+    model = FakeQuantConv(per_channel=False)
+    proto = export_and_compare(
+        model, (torch.rand(2, 3, 8, 8) * 4 - 2,), opset, tolerance=0.0501, ort_graph_optimizations=opset > 10
+    )
+    assert _pairs(proto) == (3, 3)
+
+
+def test_per_channel_before_opset_13_names_the_opset_to_use() -> None:
+    """No per-channel QuantizeLinear before opset 13 (the legacy exporter refused it too)."""
+    from onnx_migrate.errors import UnsupportedSymbolicError
+
+    with pytest.raises(
+        UnsupportedSymbolicError, match=r"fake_quantize_per_channel_affine.*opset version 11.*added in opset 13"
+    ):
+        export_and_compare(FakeQuantConv(), (torch.rand(2, 3, 8, 8),), 11)
+
+
+class TinyQATNet(torch.nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.quant = torch.ao.quantization.QuantStub()
+        self.conv = torch.nn.Conv2d(3, 4, 3)
+        self.relu = torch.nn.ReLU()
+        self.fc = torch.nn.Linear(4 * 6 * 6, 5)
+        self.dequant = torch.ao.quantization.DeQuantStub()
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = self.relu(self.conv(self.quant(x)))
+        return self.dequant(self.fc(x.flatten(1)))
+
+
+def _prepared_qat_model() -> TinyQATNet:
+    model = TinyQATNet().train()
+    model.qconfig = torch.ao.quantization.get_default_qat_qconfig("fbgemm")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.ao.quantization.prepare_qat(model, inplace=True)
+    for _ in range(3):
+        model(torch.randn(4, 3, 8, 8))
+    model.apply(torch.ao.quantization.disable_observer)
+    return model.eval()
+
+
+@pytest.mark.parametrize("opset", [13, 17])
+def test_torch_ao_prepare_qat_model(opset: int) -> None:
+    """torch.ao's default QAT qconfig (fused observer + fake quant) exports as Q/DQ with the trained qparams."""
+    model = _prepared_qat_model()
+    x = torch.randn(2, 3, 8, 8)
+    proto = export_and_compare(model, (x,), opset, tolerance=0.1)
+    assert _pairs(proto) == (5, 5)  # input, conv weight (per channel), conv output, fc weight, fc output
+    constants = {init.name: onnx.numpy_helper.to_array(init) for init in proto.graph.initializer}
+    constants.update(
+        {n.output[0]: onnx.numpy_helper.to_array(n.attribute[0].t) for n in proto.graph.node if n.op_type == "Constant"}
+    )
+    scales = [constants[n.input[1]] for n in proto.graph.node if n.op_type == "QuantizeLinear"]
+    trained = model.quant.activation_post_process.scale.numpy()
+    assert any(s.shape == () and np.isclose(s, trained[0]) for s in scales), "the input's trained scale is in the model"
+
+
+def test_prepare_qat_model_with_observers_on_is_refused() -> None:
+    from onnx_migrate.errors import UnsupportedSymbolicError
+
+    model = _prepared_qat_model()
+    model.apply(torch.ao.quantization.enable_observer)
+    with pytest.raises(UnsupportedSymbolicError, match="disable_observer"):
+        export_and_compare(model, (torch.randn(2, 3, 8, 8),), 13)
