@@ -29,6 +29,7 @@ from typing import IO, Any
 import onnx_ir as ir
 import torch
 
+from onnx_migrate import _torch_compat
 from onnx_migrate.bridge._onnxscript_compat import TORCHLIB_OPSET
 from onnx_migrate.bridge.bridged_symbolic import BRIDGE_ERROR_MARK
 from onnx_migrate.bridge.translation_table import translation_table
@@ -82,7 +83,11 @@ def export_with_dynamo(
         warnings.simplefilter("always")
         # autograd.Function calls with a symbolic become one op each during capture; their
         # symbolics join the registry snapshot, so the table is built after capture.
-        with active_export(context), _autograd_functions.routed(symbolics, report):
+        with (
+            active_export(context),
+            _torch_compat.onnx_exporting_flag(),
+            _autograd_functions.routed(symbolics, report),
+        ):
             captured = _capture.capture(module, call_args, call_kwargs, options)
             report.status.capture = True
             table = translation_table(

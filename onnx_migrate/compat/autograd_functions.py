@@ -16,7 +16,11 @@ values, everything else as the raw Python objects the legacy exporter passed —
 and calls the user's ``symbolic(g, *args)``.
 
 Classes without ``symbolic`` are traced through, as the legacy exporter inlined
-them, and the export report says so. The hook is removed when the capture ends,
+them, and the export report says so — unless a custom symbolic is registered for
+``prim::PythonOp`` at the export's opset: then, as in the legacy exporter, such a
+call is one node too and that symbolic receives it with the legacy convention
+(see :mod:`~onnx_migrate.compat.python_op`). Either symbolic sees the call as a
+``prim::PythonOp`` node in ``g.original_node``. The hook is removed when the capture ends,
 even on error; the user's classes and model are never modified.
 
 Only non-strict capture is routed: ``torch.export(strict=True)`` (dynamo)
@@ -40,8 +44,10 @@ import torch
 from onnx_migrate._torch_compat import pytree
 
 from onnx_migrate import _torch_compat
+from onnx_migrate.compat import python_op as _python_op
 from onnx_migrate.compat.export_report import ExportReport
 from onnx_migrate.errors import OnnxMigrateError, TranslationError
+from onnx_migrate.legacy_symbolics.export_context import current_export
 from onnx_migrate.legacy_symbolics.registry import BASE_OPSET, SymbolicRegistry
 from onnx_migrate.legacy_symbolics.values import ConstantValue, ListValue
 
@@ -69,6 +75,8 @@ class _Call:
     out_spec: pytree.TreeSpec | None = None
     out_is_tensor: list[bool] = dataclasses.field(default_factory=list)
     out_constants: list[Any] = dataclasses.field(default_factory=list)
+    #: The ``prim::PythonOp`` symbolic that exports this call (classes without ``symbolic``).
+    python_op: Callable[..., Any] | None = None
 
     @classmethod
     def split(cls, function: type, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[_Call, list[Any], list[Any]]:
@@ -182,16 +190,33 @@ def _make_hook(owner: type, saved: Any) -> Callable[..., Any]:
         if routing is None or _SUSPENDED.get() or not issubclass(cls, torch.autograd.Function):
             return passthrough(cls, *args, **kwargs)
         if not callable(getattr(cls, "symbolic", None)):
-            if not cls.__module__.startswith("torch."):  # torch's own (custom-op autograd) are no user concern
-                routing.traced_through.setdefault(f"{cls.__module__}.{cls.__qualname__}", None)
+            if cls.__module__.startswith("torch."):  # torch's own (custom-op autograd) are no user concern
+                return passthrough(cls, *args, **kwargs)
+            python_op = _python_op_symbolic(routing)
+            if python_op is not None:
+                return _apply_as_one_op(routing, cls, args, kwargs, python_op=python_op)
+            routing.traced_through.setdefault(f"{cls.__module__}.{cls.__qualname__}", None)
             return passthrough(cls, *args, **kwargs)
         return _apply_as_one_op(routing, cls, args, kwargs)
 
     return hooked_apply
 
 
-def _apply_as_one_op(routing: _Routing, cls: type, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+def _python_op_symbolic(routing: _Routing) -> Callable[..., Any] | None:
+    """The ``prim::PythonOp`` symbolic serving the running export's opset, if one is registered."""
+    context = current_export()
+    return _python_op.python_op_symbolic(routing.registry, context.opset if context is not None else BASE_OPSET)
+
+
+def _apply_as_one_op(
+    routing: _Routing,
+    cls: type,
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
+    python_op: Callable[..., Any] | None = None,
+) -> Any:
     call, tensors, sizes = _Call.split(cls, args, kwargs)
+    call.python_op = python_op
     call_id = next(_CALL_IDS)
     with _LOCK:
         _CALLS[call_id] = call
@@ -315,15 +340,27 @@ def _make_symbolic(cls: type) -> Callable[..., Any]:
         if call is None:
             raise TranslationError(f"The call of autograd.Function {name} is not part of a running export.")
         args, kwargs = call.arguments(_items(inputs), _items(sizes))
+        node_g = _python_op.python_op_context(g, call.cls, args)
+        which = f"symbolic of autograd.Function {name}"
         try:
-            result = call.cls.symbolic(g, *args, **kwargs)  # type: ignore[attr-defined]
+            if call.python_op is not None:
+                which = f"prim::PythonOp symbolic {_describe(call.python_op)} for autograd.Function {name}"
+                attributes = _python_op.node_attributes(call.cls)
+                result = call.python_op(node_g, *args, **{**kwargs, **attributes})
+            else:
+                result = call.cls.symbolic(node_g, *args, **kwargs)  # type: ignore[attr-defined]
         except OnnxMigrateError as exc:
-            exc.add_note(f"In the symbolic of autograd.Function {name} (opset {g.opset}).")
+            exc.add_note(f"In the {which} (opset {g.opset}).")
             raise
         except Exception as exc:
+            convention = (
+                "fn(g, *args, name=<class name>, inplace=0, module=<module>)"
+                if call.python_op is not None
+                else "symbolic(g, *args)"
+            )
             raise TranslationError(
-                f"The symbolic of autograd.Function {name} raised {type(exc).__name__}: {exc} (opset {g.opset}). "
-                f"It is called as symbolic(g, *args) with the arguments of {qualname}.apply: tensors as "
+                f"The {which} raised {type(exc).__name__}: {exc} (opset {g.opset}). "
+                f"It is called as {convention} with the arguments of {qualname}.apply: tensors as "
                 "graph values, other arguments as the Python objects given to apply."
             ) from exc
         return _check_outputs(result, call.tensor_output_count, name, g.opset)
@@ -332,6 +369,10 @@ def _make_symbolic(cls: type) -> Callable[..., Any]:
     symbolic.__qualname__ = f"{qualname}.symbolic"
     symbolic.__name__ = "symbolic"
     return symbolic
+
+
+def _describe(fn: Callable[..., Any]) -> str:
+    return f"{getattr(fn, '__module__', '?')}.{getattr(fn, '__qualname__', repr(fn))}"
 
 
 def _check_outputs(result: Any, expected: int, name: str, opset: int) -> tuple[Any, ...]:

@@ -78,6 +78,11 @@ def normalize_args(args: Any, kwargs: Mapping[str, Any] | None) -> tuple[tuple[A
     ``args`` may be one tensor, a tuple of arguments, or a tuple whose last item
     is a dict of keyword arguments (the legacy exporter's convention).
     """
+    if kwargs is not None and not isinstance(kwargs, Mapping):
+        raise ExportOptionError(
+            f"kwargs must be a dict of keyword arguments for forward(), e.g. kwargs={{'mask': mask}}, "
+            f"got {type(kwargs).__name__}."
+        )
     merged: dict[str, Any] = dict(kwargs or {})
     if args is None:
         return (), merged
@@ -204,6 +209,16 @@ def _explain(exc: BaseException) -> str:
             "The model branches on tensor values (data-dependent control flow). Rewrite the branch with "
             "torch.cond, or move it out of forward()."
         )
+    elif "must always be equal" in lowered:
+        hint = (
+            "Two dims declared independent in dynamic_shapes must be equal for this model. Use the same "
+            "torch.export.Dim for both (torch's suggested fixes above)."
+        )
+    elif "not in range" in lowered:
+        hint = (
+            "An example input's size is outside the range its Dim allows. Change the Dim's min=/max= in "
+            "dynamic_shapes, or the example input."
+        )
     elif "constraint" in lowered and "dynamic" in lowered or "specialized" in lowered:
         hint = (
             "A dim marked dynamic in dynamic_axes/dynamic_shapes is fixed by the model's code. Remove it from "
@@ -211,7 +226,24 @@ def _explain(exc: BaseException) -> str:
         )
     else:
         hint = "See the chained exception for torch.export's full message; try strict=True or simplify forward()."
-    return f"{type(exc).__name__}: {first}\n{hint}"
+    details = _torch_details(text)
+    return f"{type(exc).__name__}: {first}\n{details + chr(10) if details else ''}{hint}"
+
+
+def _torch_details(text: str) -> str:
+    """The lines of torch's message that say what to change (violated constraints, suggested fixes)."""
+    lines = text.splitlines()
+    try:
+        start = next(i for i, line in enumerate(lines) if line.startswith(("  - ", "Suggested fixes")))
+    except StopIteration:
+        return ""
+    kept: list[str] = []
+    for line in lines[start:]:
+        if line.startswith("The error above occurred") or len(kept) == 8:
+            break
+        if line.strip():
+            kept.append(line)
+    return "\n".join(kept)
 
 
 def capture(model: torch.nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any], options: ExportOptions) -> CapturedModel:

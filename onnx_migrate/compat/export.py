@@ -8,8 +8,10 @@ save. Each step lives in its own module of this package.
 from __future__ import annotations
 
 import dataclasses
+import functools
+import threading
 import warnings
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from pathlib import Path
 from typing import IO, Any
 
@@ -24,12 +26,13 @@ from onnx_migrate.compat import capture as _capture
 from onnx_migrate.compat import decompose as _decompose
 from onnx_migrate.compat import finalize as _finalize
 from onnx_migrate.compat import save as _save
+from onnx_migrate.compat import shadowing as _shadowing
 from onnx_migrate.compat import translate as _translate
 from onnx_migrate.compat import verify as _verify
 from onnx_migrate.compat.export_report import ExportReport
 from onnx_migrate.compat.fx_symbolics import register_fx_symbolics
 from onnx_migrate.compat.options import ExportOptions
-from onnx_migrate.errors import OnnxMigrateWarning
+from onnx_migrate.errors import ExportOptionError, OnnxMigrateWarning
 from onnx_migrate.legacy_symbolics.export_context import OperatorExportTypes, TrainingMode, active_export
 from onnx_migrate.legacy_symbolics.registry import SymbolicRegistry
 
@@ -71,6 +74,23 @@ class ExportResult:
         )
 
 
+#: Held for the whole of every export. torch.export is not thread-safe (it pushes process-wide
+#: dispatch modes), and an export also sets process-wide state: the is_in_onnx_export flag, the
+#: autograd.Function apply hook, warning filters. Concurrent exports therefore run one at a time.
+#: Re-entrant, so that a model exporting from inside its own export fails loudly instead of hanging.
+_EXPORT_LOCK = threading.RLock()
+
+
+def _one_at_a_time(fn: Callable[..., ExportResult]) -> Callable[..., ExportResult]:
+    @functools.wraps(fn)
+    def serialized(*args: Any, **kwargs: Any) -> ExportResult:
+        with _EXPORT_LOCK:
+            return fn(*args, **kwargs)
+
+    return serialized
+
+
+@_one_at_a_time
 def export(
     model: torch.nn.Module | Any,
     args: tuple[Any, ...] | torch.Tensor | Any = (),
@@ -116,6 +136,12 @@ def export(
     Returns:
         An :class:`ExportResult` with the model and the export report.
 
+    Thread safety:
+        Exports from several threads are safe and run one at a time: a process-wide lock is held
+        for the whole call, because ``torch.export`` and the legacy flags an export sets
+        (``torch.onnx.is_in_onnx_export()``, the ``autograd.Function`` hook) are process-global.
+        Do not run ``torch.export`` yourself in another thread during an export.
+
     Example:
         >>> import torch, onnx_migrate
         >>> result = onnx_migrate.export(torch.nn.ReLU(), (torch.randn(2, 3),), opset_version=13)
@@ -130,6 +156,7 @@ def export(
         export_modules_as_functions=export_modules_as_functions, autograd_inlining=autograd_inlining,
         dynamic_shapes=dynamic_shapes, backend=backend, verify=verify, strict=strict,
     )  # fmt: skip
+    _check_registry(registry)
     if options.backend == "dynamo":
         from onnx_migrate.bridge.dynamo_backend import export_with_dynamo
 
@@ -155,6 +182,7 @@ def export(
             report.status.decomposition = True
             translated = _translate.translate(captured, symbolics, options.export_context(), report)
             report.status.translation = True
+            _shadowing.report_shadowed_symbolics(symbolics, options.opset_version, report)
             onnx_model = _finalize.build_model(translated, captured, options, report)
         result = _check(onnx_model, options, report)
         if options.verify:
@@ -166,6 +194,14 @@ def export(
     if options.verbose:
         print(report.to_markdown())
     return result
+
+
+def _check_registry(registry: Any) -> None:
+    if registry is not None and not isinstance(registry, SymbolicRegistry):
+        raise ExportOptionError(
+            "registry must be an onnx_migrate.SymbolicRegistry (e.g. SymbolicRegistry.default().copy() with your "
+            f"registrations), or None for the default one; got {type(registry).__name__}."
+        )
 
 
 def _new_report(options: ExportOptions) -> ExportReport:
@@ -202,7 +238,8 @@ def _check(onnx_model: ir.Model, options: ExportOptions, report: ExportReport) -
 def _verify_result(result: ExportResult, module: torch.nn.Module, captured: _capture.CapturedModel, report: ExportReport) -> None:
     buffers = {name: b.detach().clone() for name, b in module.named_buffers()}
     try:
-        with torch.no_grad():
+        # fork_rng: the eager run (dropout in training mode) must not advance the user's random state.
+        with torch.no_grad(), torch.random.fork_rng(devices=[]):
             eager = module(*captured.args, **captured.kwargs)
     finally:
         # Running the model (e.g. batch norm in training mode) must not change the user's buffers.

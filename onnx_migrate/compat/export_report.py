@@ -15,7 +15,7 @@ from typing import Any
 
 from onnx_migrate.legacy_symbolics.registry import SymbolicEntry
 
-__all__ = ["ExportReport", "ExportStatus", "SymbolicUse"]
+__all__ = ["ExportReport", "ExportStatus", "ShadowedSymbolic", "SymbolicUse"]
 
 
 @dataclasses.dataclass
@@ -40,6 +40,22 @@ class SymbolicUse:
     custom: bool
 
 
+@dataclasses.dataclass(frozen=True)
+class ShadowedSymbolic:
+    """A custom symbolic the export did not use because a built-in at a higher opset hides it.
+
+    Under the legacy rule a custom registration overrides a built-in only at the
+    same opset key, so ``register_custom_op_symbolic("::gelu", fn, 1)`` loses to
+    the built-in ``gelu`` registered at opset 9 for every target from 9 on.
+    """
+
+    op: str
+    custom_opset: int
+    custom_origin: str
+    builtin_opset: int
+    builtin_origin: str
+
+
 @dataclasses.dataclass
 class ExportReport:
     """The runtime migration report of one export."""
@@ -54,6 +70,7 @@ class ExportReport:
     fallbacks: dict[str, str] = dataclasses.field(default_factory=dict)
     warnings: list[str] = dataclasses.field(default_factory=list)
     verification: dict[str, Any] = dataclasses.field(default_factory=dict)
+    shadowed_symbolics: list[ShadowedSymbolic] = dataclasses.field(default_factory=list)
 
     def record_keyword(self, name: str, how: str) -> None:
         self.keywords[name] = how
@@ -82,6 +99,7 @@ class ExportReport:
             "fallbacks": dict(self.fallbacks),
             "warnings": list(self.warnings),
             "verification": dict(self.verification),
+            "shadowed_symbolics": [dataclasses.asdict(item) for item in self.shadowed_symbolics],
         }
 
     def to_json(self, indent: int | None = 2) -> str:
@@ -101,6 +119,13 @@ class ExportReport:
             for use in sorted(self.symbolics.values(), key=lambda u: u.op):
                 lines.append(
                     f"| `{use.op}` | {self.op_counts[use.op]} | `{use.origin}` | {use.opset} | {'yes' if use.custom else ''} |"
+                )
+        if self.shadowed_symbolics:
+            lines += ["", "## Custom symbolics shadowed by built-ins", "", "| op | custom (opset) | used instead (opset) |", "|---|---|---|"]
+            for item in self.shadowed_symbolics:
+                lines.append(
+                    f"| `{item.op}` | `{item.custom_origin}` ({item.custom_opset}) | "
+                    f"`{item.builtin_origin}` ({item.builtin_opset}) |"
                 )
         if self.decomposed:
             lines += ["", "## Decomposed (no symbolic at this opset)", ""] + [f"- `{op}`" for op in self.decomposed]

@@ -67,6 +67,16 @@ def sym_floordiv(g: GraphContext, a: Any, b: Any) -> Value:
     return g.op("Div", _int_value(g, a), _int_value(g, b))
 
 
+def _negated(onnx_op: str) -> Callable[..., Value]:
+    """``a >= b`` as ``Not(a < b)``: ``GreaterOrEqual``/``LessOrEqual`` only exist from opset 12."""
+
+    def symbolic(g: GraphContext, a: Any, b: Any) -> Value:
+        return g.op("Not", g.op(onnx_op, _int_value(g, a), _int_value(g, b)))
+
+    symbolic.__name__ = f"sym_not_{onnx_op.lower()}"
+    return symbolic
+
+
 def sym_neg(g: GraphContext, a: Any) -> Value:
     return g.op("Neg", _int_value(g, a))
 
@@ -88,6 +98,8 @@ _SYMBOLICS: dict[str, Callable[..., Any]] = {
     "_operator::eq": _binary("Equal"),
     "_operator::lt": _binary("Less"),
     "_operator::gt": _binary("Greater"),
+    "_operator::ge": _negated("Less"),  # data-dependent sizes (unbacked SymInts) come with x >= 0 checks
+    "_operator::le": _negated("Greater"),
     "aten::_assert_scalar": no_output,
     "aten::_assert_async": no_output,
     "aten::_assert_tensor_metadata": no_output,

@@ -6,7 +6,12 @@ While installed:
   (``import torch.onnx.symbolic_opset11 as opset11``,
   ``from torch.onnx.symbolic_helper import parse_args``) and as attributes
   (``torch.onnx.symbolic_helper``): ``symbolic_helper``, ``symbolic_opset7`` ...
-  ``symbolic_opset23``, ``utils`` and ``_type_utils``;
+  ``symbolic_opset23`` and ``utils``;
+* the paths torch already removed (``torch.onnx._internal.jit_utils``,
+  ``torch.onnx._type_utils``, ``torch.onnx._globals``, ``torch.onnx.symbolic_registry``,
+  ``torch.onnx.SymbolicContext`` ...) resolve to onnx_migrate's equivalents and
+  warn (``DeprecationWarning``) with the modern spelling; see
+  :mod:`~onnx_migrate.compat.removed_paths`;
 * ``torch.onnx.register_custom_op_symbolic`` / ``unregister_custom_op_symbolic``
   write to onnx_migrate's default registry; ``JitScalarType``,
   ``TensorProtoDataType``, ``OperatorExportTypes``, ``TrainingMode`` and
@@ -54,6 +59,7 @@ import torch
 import torch.onnx
 
 from onnx_migrate import _torch_compat
+from onnx_migrate.compat import removed_paths as _removed_paths
 from onnx_migrate.compat.export_report import ExportReport
 from onnx_migrate.errors import OnnxMigrateWarning, SymbolicRegistrationError
 
@@ -74,7 +80,6 @@ LEGACY_MODULES: Mapping[str, str] = types.MappingProxyType(
         "torch.onnx.symbolic_helper": "onnx_migrate.legacy_symbolics.symbolic_helper",
         **{f"torch.onnx.symbolic_opset{n}": f"onnx_migrate.legacy_symbolics.symbolic_opset{n}" for n in range(7, 24)},
         "torch.onnx.utils": "onnx_migrate.compat.legacy_utils",
-        "torch.onnx._type_utils": "onnx_migrate.legacy_symbolics.scalar_types",
     }
 )
 
@@ -174,6 +179,7 @@ class _State:
     saved_modules: dict[str, Any] = dataclasses.field(default_factory=dict)
     saved_attributes: dict[str, Any] = dataclasses.field(default_factory=dict)
     carried: list[tuple[str, int, Callable[..., Any]]] = dataclasses.field(default_factory=list)
+    removed_paths: Any = None
 
 
 _LOCK = threading.RLock()
@@ -286,6 +292,7 @@ def _activate() -> None:
     for name, value in replacements.items():
         setattr(torch.onnx, name, value)
     _STATE.carried = _carry_over_legacy_registrations()
+    _STATE.removed_paths = _removed_paths.activate()  # after: the carry-over reads torch's own registry
 
 
 def _deactivate() -> None:
@@ -300,8 +307,10 @@ def _deactivate() -> None:
                 delattr(torch.onnx, name)
         else:
             setattr(torch.onnx, name, saved)
+    if _STATE.removed_paths is not None:
+        _removed_paths.deactivate(_STATE.removed_paths)
     _drop_carried(_STATE.carried)
-    _STATE.saved_modules, _STATE.saved_attributes, _STATE.carried = {}, {}, []
+    _STATE.saved_modules, _STATE.saved_attributes, _STATE.carried, _STATE.removed_paths = {}, {}, [], None
 
 
 def _carry_over_legacy_registrations() -> list[tuple[str, int, Callable[..., Any]]]:

@@ -18,7 +18,12 @@ import torch
 from onnx_migrate.compat.capture import training_mode
 from onnx_migrate.compat.export import export
 from onnx_migrate.legacy_symbolics.export_context import TrainingMode, current_export
+from onnx_migrate.legacy_symbolics.graph_context import add_input_to_block as _add_input_to_block  # noqa: F401
+from onnx_migrate.legacy_symbolics.graph_context import add_output_to_block as _add_output_to_block  # noqa: F401
 from onnx_migrate.legacy_symbolics.registry import register_custom_op_symbolic, unregister_custom_op_symbolic
+
+# ``_add_input_to_block`` / ``_add_output_to_block``: legacy private helpers that control-flow
+# symbolics (Loop / If bodies built with add_op_with_blocks) call as ``utils._add_..._to_block``.
 
 __all__ = [
     "disable_apex_o2_state_dict_hook",

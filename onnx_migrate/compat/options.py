@@ -128,6 +128,17 @@ def _normalize_dynamic_axes(dynamic_axes: Any) -> DynamicAxes:
     return result
 
 
+def _check_dynamic_shapes(dynamic_shapes: Any) -> Any:
+    """Only the outer form is checked here; torch.export checks the rest against the model's inputs."""
+    if dynamic_shapes is None or isinstance(dynamic_shapes, (Mapping, tuple, list)):
+        return dynamic_shapes
+    raise ExportOptionError(
+        "dynamic_shapes must be a dict keyed by forward()'s argument names, or a tuple/list with one entry per "
+        "argument, e.g. {'x': {0: torch.export.Dim('batch')}}; "
+        f"got {type(dynamic_shapes).__name__} {dynamic_shapes!r:.60}."
+    )
+
+
 @dataclasses.dataclass(frozen=True)
 class ExportOptions:
     """The legacy keywords after validation; built by :meth:`from_legacy`."""
@@ -181,7 +192,7 @@ class ExportOptions:
             custom_opsets=_check_custom_opsets(kwargs.pop("custom_opsets", None)),
             export_modules_as_functions=modules_as_functions,
             autograd_inlining=_check_bool("autograd_inlining", kwargs.pop("autograd_inlining", True)),
-            dynamic_shapes=kwargs.pop("dynamic_shapes", None),
+            dynamic_shapes=_check_dynamic_shapes(kwargs.pop("dynamic_shapes", None)),
             backend=backend,
             verify=_check_bool("verify", kwargs.pop("verify", False)),
             strict=_check_bool("strict", kwargs.pop("strict", False)),

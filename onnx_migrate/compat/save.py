@@ -9,6 +9,7 @@ data (``<name>.data`` beside the model), the data file first.
 from __future__ import annotations
 
 import contextlib
+import errno
 import io
 import os
 import tempfile
@@ -46,8 +47,22 @@ def check_destination(f: Any) -> Path | IO[bytes] | None:
     raise ExportOptionError(f"f must be a path, an os.PathLike or a binary file object, got {type(f).__name__}.")
 
 
+def _io_error(path: Path, exc: OSError) -> ExportIOError:
+    """The user-facing error for a failed write: what happened and what to do about it."""
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+        hint = "The disk (or quota) is full: free some space or write to another folder."
+    elif exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+        hint = "The folder is not writable: write to another folder, or fix its permissions."
+    else:
+        hint = "Check the destination path and its folder."
+    return ExportIOError(f"Writing the model to {str(path)!r} failed: {exc.strerror or exc}. {hint} Nothing was written.")
+
+
 def _write_atomically(path: Path, payload: bytes) -> None:
-    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as exc:
+        raise _io_error(path, exc) from exc
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(payload)
@@ -58,21 +73,21 @@ def _write_atomically(path: Path, payload: bytes) -> None:
         with contextlib.suppress(OSError):
             os.unlink(temp)
         if isinstance(exc, OSError):
-            raise ExportIOError(f"Writing the model to {str(path)!r} failed: {exc.strerror or exc}. Nothing was written.") from exc
+            raise _io_error(path, exc) from exc
         raise
 
 
 def _save_external(model: ir.Model, path: Path) -> None:
     """Model + ``<name>.data``: both written under temporary names, then renamed (data first)."""
     data_name = f"{path.name}.data"
-    with tempfile.TemporaryDirectory(dir=path.parent, prefix=f".{path.name}.") as staging:
-        staged_model = Path(staging) / path.name
-        try:
+    try:
+        with tempfile.TemporaryDirectory(dir=path.parent, prefix=f".{path.name}.") as staging:
+            staged_model = Path(staging) / path.name
             ir.save(model, staged_model, external_data=data_name)
-        except OSError as exc:
-            raise ExportIOError(f"Writing the model to {str(path)!r} failed: {exc.strerror or exc}. Nothing was written.") from exc
-        os.replace(Path(staging) / data_name, path.parent / data_name)
-        os.replace(staged_model, path)
+            os.replace(Path(staging) / data_name, path.parent / data_name)
+            os.replace(staged_model, path)
+    except OSError as exc:
+        raise _io_error(path, exc) from exc
 
 
 def save_model(model: ir.Model, proto: onnx.ModelProto | None, destination: Path | IO[bytes], *, external: bool) -> None:

@@ -26,7 +26,13 @@ from onnx_migrate.compat import fx_nodes
 from onnx_migrate.compat.capture import CapturedModel
 from onnx_migrate.compat.export_report import ExportReport
 from onnx_migrate.compat.fx_symbolics import NO_OUTPUT
-from onnx_migrate.errors import OnnxMigrateError, TranslationError, UnsupportedSymbolicError
+from onnx_migrate.errors import (
+    CaptureError,
+    GraphBuildError,
+    OnnxMigrateError,
+    TranslationError,
+    UnsupportedSymbolicError,
+)
 from onnx_migrate.legacy_symbolics import scalar_types
 from onnx_migrate.legacy_symbolics.export_context import ExportContext, OperatorExportTypes
 from onnx_migrate.legacy_symbolics.graph_context import GraphBuilder, GraphContext, SourceNode
@@ -137,6 +143,8 @@ class _Translator:
         self.builder = GraphBuilder(opset=self.opset, shape_inference=context.onnx_shape_inference)
         self.env: dict[torch.fx.Node, Any] = {}
         self.params: dict[str, Any] = {}
+        # Where symbolics append: the main graph, then the sub-block of each control-flow subgraph being translated.
+        self._blocks: list[ir.Graph] = [self.builder.graph]
 
     # -- inputs -------------------------------------------------------------------------
 
@@ -239,12 +247,13 @@ class _Translator:
     def _context(self, source: SourceNode) -> GraphContext:
         return GraphContext(
             graph=self.builder.graph,
-            block=self.builder.graph,
+            block=self._blocks[-1],
             opset=self.opset,
             original_node=source,
             params_dict=self.params,
             builder=self.builder,
             export_context=self.context,
+            subgraph_translator=self.translate_subgraph,
         )
 
     def _call_function(self, node: torch.fx.Node) -> Any:
@@ -261,6 +270,7 @@ class _Translator:
             return self._fallback(node, info, arguments, supported, g)
         args = self._fit_arguments(entry.fn, arguments)
         self.report.record_symbolic(info.qualified, entry)
+        watched = _watched_inputs(args)
         try:
             result = entry.fn(g, *args)
         except OnnxMigrateError as exc:
@@ -271,7 +281,27 @@ class _Translator:
                 f"The symbolic function {entry.origin} for {info.qualified} (opset {self.opset}) raised "
                 f"{type(exc).__name__}: {exc}\n{self._where(node, info, entry)}"
             ) from exc
+        self._check_inputs_untouched(watched, node, info, entry)
         return self._check_result(result, node, info, entry)
+
+    def _check_inputs_untouched(
+        self, watched: list[tuple[ir.Value, str | None, ir.DataType | None]], node: torch.fx.Node,
+        info: fx_nodes.NodeInfo, entry: SymbolicEntry,
+    ) -> None:
+        """A symbolic must not retype its inputs or rename graph inputs: the model would lie about them."""
+        for irv, name, dtype in watched:
+            changes = []
+            if dtype is not None and irv.dtype != dtype:
+                changes.append(f"element type {dtype.name} -> {irv.dtype.name if irv.dtype is not None else None}")
+            if irv.name != name and (irv.is_graph_input() or name in self.params):  # parameters: initializers later
+                changes.append(f"name {name!r} -> {irv.name!r}")
+            if changes:
+                raise TranslationError(
+                    f"The symbolic function {entry.origin} for {info.qualified} (opset {self.opset}) changed its "
+                    f"input {name!r} ({'; '.join(changes)}). Symbolics must not modify the values they receive; "
+                    "build a new value instead, e.g. g.op('Cast', x, to_i=...) for another element type.\n"
+                    f"{self._where(node, info, entry)}"
+                )
 
     def _fit_arguments(self, fn: Callable[..., Any], arguments: Sequence[tuple[str, Any, bool]]) -> list[Any]:
         """Every schema argument, positionally; trailing defaults are dropped if ``fn`` takes fewer."""
@@ -324,6 +354,14 @@ class _Translator:
         return value
 
     def _as_output(self, result: Any, node: torch.fx.Node, info: fx_nodes.NodeInfo, entry: SymbolicEntry) -> Any:
+        if isinstance(result, Value) and not isinstance(result, (ConstantValue, ListValue)):
+            owner = result.ir_value.graph
+            if owner is not None and not any(owner is block for block in self._blocks):
+                raise TranslationError(
+                    f"The symbolic function {entry.origin} for {info.qualified} returned a value of another graph "
+                    "(built with a different GraphContext, or inside a sub-block); build it with the g the symbolic "
+                    f"receives: g.op(...).\n{self._where(node, info, entry)}"
+                )
         if result is None or isinstance(result, Value):
             return result
         if isinstance(result, ir.Value):
@@ -392,12 +430,42 @@ class _Translator:
             elif node.op == "output":
                 output_node = node
             elif node.op == "get_attr":
-                raise TranslationError(
-                    f"Node {node.format_node()} reads a submodule attribute; the legacy backend supports "
-                    "control flow only through torch.cond/while_loop symbolics."
-                )
+                self.env[node] = _submodule(self.program.graph_module, node)
         outputs, hints = self._outputs(output_node)
         return TranslatedGraph(self.builder, user_inputs, initializers, outputs, hints)
+
+    def translate_subgraph(
+        self, graph_module: torch.fx.GraphModule, block: GraphContext, inputs: Sequence[Any]
+    ) -> list[Any]:
+        """Translate a control-flow subgraph (a ``torch.cond`` branch, a ``while_loop`` body) into ``block.block``.
+
+        The hook behind ``GraphContext.translate_subgraph``. ``inputs`` feed the
+        subgraph's placeholders in order; its nodes are translated like the main
+        graph's (same registry, opset, report), appending to the block. Returns
+        the values of its output node, flattened in order.
+        """
+        placeholders = [node for node in graph_module.graph.nodes if node.op == "placeholder"]
+        if len(placeholders) != len(inputs):
+            raise TranslationError(
+                f"The control-flow subgraph {type(graph_module).__name__} takes {len(placeholders)} input(s), "
+                f"the symbolic translating it passed {len(inputs)}."
+            )
+        self._blocks.append(block.block)
+        try:
+            outputs: list[Any] = []
+            for node in graph_module.graph.nodes:
+                if node.op == "placeholder":
+                    self.env[node] = inputs[placeholders.index(node)]
+                elif node.op == "call_function":
+                    self.env[node] = self._call_function(node)
+                elif node.op == "get_attr":
+                    self.env[node] = _submodule(graph_module, node)
+                elif node.op == "output":
+                    leaves = pytree.tree_leaves(node.args[0])
+                    outputs = [self.env[x] if isinstance(x, torch.fx.Node) else ConstantValue(x) for x in leaves]
+        finally:
+            self._blocks.pop()
+        return outputs
 
     def _outputs(self, output_node: torch.fx.Node | None) -> tuple[list[ir.Value], list[str]]:
         """The model's outputs, flattened as the legacy exporter flattened nested outputs.
@@ -418,13 +486,50 @@ class _Translator:
             if resolved is None or (isinstance(resolved, ConstantValue) and resolved.python_value is None):
                 continue  # None outputs have no ONNX value, as in the legacy exporter
             if isinstance(resolved, (ConstantValue, ListValue)):
-                resolved = g.op("Identity", resolved)
+                try:
+                    resolved = g.op("Identity", resolved)
+                except GraphBuildError as exc:
+                    raise CaptureError(
+                        f"Output {len(values)} of the model is a {type(resolved.python_value).__name__} "
+                        f"({resolved.python_value!r:.60}), which ONNX cannot hold: model outputs must be tensors or "
+                        "numbers. Return only those from forward() (drop the other objects from its result)."
+                    ) from exc
             irv = resolved.ir_value
             if irv.is_graph_input() or irv.is_initializer() or irv.is_graph_output() or irv in values:
                 irv = g.op("Identity", resolved).ir_value
             values.append(irv)
             hints.append(item.name if isinstance(item, torch.fx.Node) else f"output_{len(values) - 1}")
         return values, hints
+
+
+def _watched_inputs(args: Sequence[Any]) -> list[tuple[ir.Value, str | None, ir.DataType | None]]:
+    """The graph values among a symbolic's arguments, with the name and element type they had."""
+    watched = []
+    for arg in args:
+        for item in arg.items if isinstance(arg, ListValue) else (arg,):
+            if isinstance(item, Value) and not isinstance(item, (ConstantValue, ListValue)):
+                watched.append((item.ir_value, item.ir_value.name, item.ir_value.dtype))
+    return watched
+
+
+def _submodule(root: torch.nn.Module, node: torch.fx.Node) -> Any:
+    """What a ``get_attr`` node reads: in torch.export graphs, the ``GraphModule`` of a control-flow branch."""
+    target = root
+    for part in str(node.target).split("."):
+        target = getattr(target, part)
+    if isinstance(target, torch.Tensor):
+        raise TranslationError(
+            f"Node {node.format_node()} reads tensor attribute {node.target!r} inside a control-flow subgraph, "
+            "which torch.export leaves without data (it happens to module parameters used by a torch.cond nested "
+            "in a while_loop body). Pass the tensor to the subgraph explicitly: as an operand of torch.cond or an "
+            "additional_input of while_loop."
+        )
+    if not isinstance(target, torch.fx.GraphModule):
+        raise TranslationError(
+            f"Node {node.format_node()} reads {type(target).__name__} attribute {node.target!r}; the legacy backend "
+            "reads submodules only as the branches of torch.cond / torch.ops.higher_order.while_loop."
+        )
+    return target
 
 
 def _add_fallback_attribute(attributes: dict[str, Any], name: str, value: Any) -> None:

@@ -7,7 +7,9 @@ once, with the opset range it serves, in family modules (``ops/``); there are
 no per-opset copies. Each ``symbolic_opsetN`` module is a five-line shim whose
 attributes this module resolves: ``symbolic_opsetN.foo`` is the built-in
 ``aten::foo`` that serves opset ``N`` under the legacy dispatch rule — the same
-function an export at opset ``N`` would call, never a user override.
+function an export at opset ``N`` would call, never a user override. The few
+legacy names that are not op symbolics (``_slice``, ``_cast_Long`` ...) come from
+:mod:`~onnx_migrate.legacy_symbolics.opset_view_extras`.
 """
 
 from __future__ import annotations
@@ -79,12 +81,18 @@ def view_attributes(module_name: str, opset: int) -> tuple[Callable[[str], Any],
         # No dunder filter: ATen has ops such as ``__and__``; a probe like ``__path__`` just finds nothing.
         fn = builtin_symbolic_at(name, opset)
         if fn is None:
+            from onnx_migrate.legacy_symbolics.opset_view_extras import view_extra
+
+            fn = view_extra(name, opset)
+        if fn is None:
             raise _missing(module_name, name, opset)
         return fn
 
     def __dir__() -> list[str]:
         module = sys.modules.get(module_name)
         own = set(vars(module)) if module is not None else set()
-        return sorted(own | set(available_names(opset)))
+        from onnx_migrate.legacy_symbolics.opset_view_extras import view_extra_names
+
+        return sorted(own | set(available_names(opset)) | set(view_extra_names(opset)))
 
     return __getattr__, __dir__

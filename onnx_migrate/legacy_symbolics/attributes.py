@@ -60,7 +60,21 @@ def _numel(value: torch.Tensor | np.ndarray) -> int:
     return value.numel() if isinstance(value, torch.Tensor) else int(value.size)
 
 
+_INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
+
+
 def _as_int(value: Any, key: str, op: str) -> int:
+    result = _to_int(value, key, op)
+    if not _INT64_MIN <= result <= _INT64_MAX:
+        # ONNX stores ints as int64; a larger value would only fail later, when the model is serialized.
+        raise GraphBuildError(
+            f"Attribute {key} of {op}: the _i suffix stores a 64-bit integer, got a {result.bit_length()}-bit "
+            "value. Pass a value between -2**63 and 2**63 - 1."
+        )
+    return result
+
+
+def _to_int(value: Any, key: str, op: str) -> int:
     if isinstance(value, (torch.Tensor, np.ndarray)) and _numel(value) != 1:
         raise GraphBuildError(
             f"Attribute {key} of {op}: the _i suffix needs an int or a list of ints, got a "
@@ -85,7 +99,13 @@ def _as_float(value: Any, key: str, op: str) -> float:
     if isinstance(value, (torch.Tensor, np.ndarray)) and _numel(value) == 1:
         value = value.item()
     if isinstance(value, numbers.Real):
-        return float(value)
+        try:
+            return float(value)
+        except OverflowError:
+            raise GraphBuildError(
+                f"Attribute {key} of {op}: the _f suffix needs a float, and the number given is too large for one. "
+                "Pass a value within the float range."
+            ) from None
     raise GraphBuildError(
         f"Attribute {key}={value!r} of {op}: the _f suffix needs a float or a list of floats, "
         f"got {type(value).__name__}. Convert it (float(...), or .tolist() for a tensor) or use the suffix of its type."
@@ -94,8 +114,21 @@ def _as_float(value: Any, key: str, op: str) -> float:
 
 def _as_str(value: Any, key: str, op: str) -> str:
     if isinstance(value, bytes):
-        return value.decode()
+        try:
+            return value.decode()
+        except UnicodeDecodeError:
+            raise GraphBuildError(
+                f"Attribute {key}={value!r:.60} of {op}: the _s suffix takes text, and these bytes are not UTF-8. "
+                "Pass a str, or bytes encoded as UTF-8."
+            ) from None
     if isinstance(value, str):
+        try:
+            value.encode()  # ONNX stores UTF-8; a lone surrogate would only fail when the model is saved
+        except UnicodeEncodeError:
+            raise GraphBuildError(
+                f"Attribute {key}={value!r:.60} of {op}: the string cannot be encoded as UTF-8 (it holds a lone "
+                "surrogate). Pass valid text."
+            ) from None
         return value
     raise GraphBuildError(
         f"Attribute {key}={value!r} of {op}: the _s suffix needs a str or a list of str, got {type(value).__name__}. "

@@ -199,6 +199,10 @@ class Block:
         return len(self.ir_graph.outputs) - 1
 
 
+#: ``translator(graph_module, block_context, inputs) -> outputs``: see :meth:`GraphContext.translate_subgraph`.
+SubgraphTranslator = Callable[[Any, "GraphContext", Sequence[Any]], list[Any]]
+
+
 @dataclasses.dataclass
 class GraphContext:
     """The first argument of every symbolic function.
@@ -214,6 +218,7 @@ class GraphContext:
         new_nodes: the ``onnx_ir`` nodes this context has created.
         builder: the shared export state (domains, functions, names).
         export_context: the export's settings (training mode, export type...).
+        subgraph_translator: what :meth:`translate_subgraph` calls; the exporter sets it.
     """
 
     graph: ir.Graph
@@ -226,6 +231,7 @@ class GraphContext:
     new_nodes: list[ir.Node] = dataclasses.field(default_factory=list)
     builder: GraphBuilder | None = None
     export_context: ExportContext | None = None
+    subgraph_translator: SubgraphTranslator | None = None
 
     @classmethod
     def create(
@@ -248,6 +254,28 @@ class GraphContext:
     def __post_init__(self) -> None:
         if self.builder is None:
             self.builder = GraphBuilder(self.graph, opset=self.opset)
+
+    def translate_subgraph(self, graph_module: Any, inputs: Sequence[Any]) -> list[Any]:
+        """Translate an FX ``GraphModule`` (a ``torch.cond`` branch, a ``while_loop`` body) into ``self.block``.
+
+        Control-flow symbolics call it on the contexts :func:`add_op_with_blocks`
+        returns. ``inputs`` feed the subgraph's placeholders in order (block inputs,
+        or values of enclosing graphs, which ONNX subgraphs may read).
+
+        Returns:
+            The values of the subgraph's outputs, in order. A value of an enclosing
+            graph comes back as it is; a block output must be made in the block
+            (wrap it in ``Identity``).
+
+        Raises:
+            GraphBuildError: the context does not belong to an export (no translator).
+        """
+        if self.subgraph_translator is None:
+            raise GraphBuildError(
+                "g.translate_subgraph needs the exporter's translator; this GraphContext was built outside an "
+                "export (GraphContext.create), so it cannot translate FX subgraphs."
+            )
+        return self.subgraph_translator(graph_module, self, inputs)
 
     # -- inputs ----------------------------------------------------------------------
 
@@ -284,7 +312,9 @@ class GraphContext:
             )
         schema = self._checked_schema(domain, op_type, opname)
         attributes = _attributes.convert_attributes(kwargs, op=opname)
+        _check_attributes(schema, opname, self.opset, attributes)
         inputs = self._prepare_inputs(raw_args, op_type, schema)
+        _check_arity(schema, opname, self.opset, inputs, outputs)
         result = self._append(domain, op_type, inputs, attributes, outputs)
         if domain == "" and op_type == "Constant" and isinstance(result, Value):
             # Record the payload so constant readers (symbolic_helper._maybe_get_const) see it.
@@ -486,6 +516,70 @@ class _PendingScalar:
     """A Python scalar input whose element type is decided by the inputs it meets."""
 
     value: Any
+
+
+#: The legacy keyword suffix that makes each attribute type, for error messages.
+_SUFFIX_OF_TYPE = {
+    ir.AttributeType.FLOAT: "_f", ir.AttributeType.INT: "_i", ir.AttributeType.STRING: "_s",
+    ir.AttributeType.TENSOR: "_t", ir.AttributeType.GRAPH: "_g", ir.AttributeType.FLOATS: "_f (a list)",
+    ir.AttributeType.INTS: "_i (a list)", ir.AttributeType.STRINGS: "_s (a list)",
+    ir.AttributeType.TENSORS: "_t (a list)", ir.AttributeType.GRAPHS: "_g (a list)",
+    ir.AttributeType.TYPE_PROTO: "_ty", ir.AttributeType.TYPE_PROTOS: "_ty (a list)",
+}  # fmt: skip
+
+
+def _check_attributes(
+    schema: onnx.defs.OpSchema | None, opname: str, opset: int, attributes: Sequence[ir.Attr]
+) -> None:
+    """Fail at the ``g.op`` call, naming the fix, rather than later in the checker of the whole model."""
+    if schema is None:
+        return
+    for attr in attributes:
+        formal = schema.attributes.get(attr.name)
+        if formal is None:
+            close = difflib.get_close_matches(attr.name, list(schema.attributes), n=2)
+            suggestion = f" Did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+            known = ", ".join(sorted(schema.attributes)) or "none"
+            raise GraphBuildError(
+                f"g.op({opname!r}): {schema.name} at opset {opset} has no attribute {attr.name!r}.{suggestion} "
+                f"Its attributes are: {known}."
+            )
+        expected = ir.AttributeType(int(formal.type))
+        if attr.type != expected:
+            suffix = _SUFFIX_OF_TYPE.get(expected, "")
+            raise GraphBuildError(
+                f"g.op({opname!r}): attribute {attr.name!r} of {schema.name} (opset {opset}) is of type "
+                f"{expected.name}, but the value given makes {attr.type.name}; write it as {attr.name}{suffix}=..."
+            )
+
+
+def _check_arity(
+    schema: onnx.defs.OpSchema | None, opname: str, opset: int, inputs: Sequence[Any], outputs: int
+) -> None:
+    """The input and output counts the ONNX schema allows (trailing omitted inputs do not count)."""
+    if schema is None:
+        return
+    count = len(inputs)
+    while count and inputs[count - 1] is None:
+        count -= 1
+    if not schema.min_input <= count <= schema.max_input:
+        allowed = _count_range(schema.min_input, schema.max_input)
+        raise GraphBuildError(
+            f"g.op({opname!r}) got {count} input(s), but {schema.name} at opset {opset} takes {allowed}. "
+            "Pass the inputs its ONNX definition lists (None for an omitted optional input)."
+        )
+    if not schema.min_output <= outputs <= schema.max_output:
+        allowed = _count_range(schema.min_output, schema.max_output)
+        raise GraphBuildError(
+            f"g.op({opname!r}, ..., outputs={outputs}): {schema.name} at opset {opset} has {allowed} output(s); "
+            "set outputs= accordingly."
+        )
+
+
+def _count_range(low: int, high: int) -> str:
+    if low == high:
+        return str(low)
+    return f"at least {low}" if high >= 2**31 - 1 else f"{low} to {high}"
 
 
 def _constraint_of(schema: onnx.defs.OpSchema | None, index: int) -> str | None:

@@ -507,10 +507,14 @@ def register_custom_op_symbolic(symbolic_name: str, symbolic_fn: Callable[..., A
     """Register ``symbolic_fn`` for ``symbolic_name`` (``domain::op``) from ``opset_version`` on.
 
     Same contract as the legacy ``torch.onnx.register_custom_op_symbolic``:
-    ``"::op"`` means ``"aten::op"``, the ``onnx`` domain cannot be overridden.
+    ``"::op"`` means ``"aten::op"``, the ``onnx`` domain cannot be overridden. A function
+    whose first parameter is annotated ``SymbolicContext`` (torch 1.11-1.12) is called
+    ``fn(ctx, g, *args)`` as it was.
     """
+    from onnx_migrate.legacy_symbolics.jit_utils import adapt_symbolic_context
+
     name = validate_custom_op_name(symbolic_name)
-    SymbolicRegistry.default().register(name, opset_version, symbolic_fn, custom=True)
+    SymbolicRegistry.default().register(name, opset_version, adapt_symbolic_context(symbolic_fn), custom=True)
 
 
 def unregister_custom_op_symbolic(symbolic_name: str, opset_version: int) -> None:

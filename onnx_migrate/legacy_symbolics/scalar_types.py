@@ -9,6 +9,7 @@ three spellings and converts between them and ``torch.dtype`` / ``onnx_ir.DataTy
 from __future__ import annotations
 
 import enum
+import warnings
 from typing import Any
 
 import onnx_ir as ir
@@ -18,10 +19,19 @@ from onnx_migrate.errors import OnnxMigrateError, SymbolicValueError
 
 __all__ = [
     "JitScalarType",
+    "ScalarName",
     "TensorProtoDataType",
+    "TorchName",
     "dtype_to_ir",
     "ir_to_dtype",
+    "valid_scalar_name",
+    "valid_torch_name",
 ]
+
+#: A legacy scalar name such as ``"Float"`` (``x.type().scalarType()``); the legacy ``_type_utils`` alias.
+ScalarName = str
+#: A C++ torch type name such as ``"float"`` or ``"int64_t"``; the legacy ``_type_utils`` alias.
+TorchName = str
 
 
 class TensorProtoDataType(enum.IntEnum):
@@ -99,6 +109,17 @@ class JitScalarType(enum.IntEnum):
                 f"{sorted(_SCALAR_NAME_TO_TYPE)}."
             )
         return found
+
+    @classmethod
+    def from_name(cls, name: str | None) -> JitScalarType:
+        """torch 1.13's public spelling of :meth:`_from_name`, removed since; kept with a warning."""
+        warnings.warn(
+            "JitScalarType.from_name was removed from torch; use JitScalarType._from_name(name) "
+            "or JitScalarType.from_dtype(dtype).",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return cls._from_name(name)
 
     @classmethod
     def from_dtype(cls, dtype: torch.dtype | None) -> JitScalarType:
@@ -234,6 +255,16 @@ def _onnx_int(onnx_type: Any) -> int:
     if hasattr(onnx_type, "value") and isinstance(onnx_type.value, int):
         return int(onnx_type.value)
     return int(onnx_type)
+
+
+def valid_scalar_name(scalar_name: str) -> bool:
+    """Whether ``scalar_name`` is a legacy scalar name (``"Float"``, ``"Long"`` ...)."""
+    return scalar_name in _SCALAR_NAME_TO_TYPE
+
+
+def valid_torch_name(torch_name: str) -> bool:
+    """Whether ``torch_name`` is a C++ torch type name (``"float"``, ``"int64_t"`` ...)."""
+    return torch_name in _TORCH_NAME_TO_TYPE
 
 
 def dtype_to_ir(dtype: torch.dtype) -> ir.DataType:

@@ -180,13 +180,9 @@ _F = TypeVar("_F", bound=Callable[..., Any])
 INT64_MAX = 2**63 - 1
 INT64_MIN = -(2**63)
 
-#: The opset the built-in library is based on (legacy ``_default_onnx_opset_version`` of torch 1.x).
-_default_onnx_opset_version = _export_context.DEFAULT_OPSET
-#: The newest opset onnx_migrate exports (legacy ``_onnx_main_opset``).
-_onnx_main_opset = MAX_OPSET
-#: Opsets below the main one that exports support (legacy ``_onnx_stable_opsets``).
-_onnx_stable_opsets = list(range(MIN_OPSET, MAX_OPSET))
 _onnx_base_opset = BASE_OPSET
+# torch 1.x's ``_default_onnx_opset_version``, ``_onnx_main_opset`` and ``_onnx_stable_opsets``
+# are served, with a DeprecationWarning, by the module ``__getattr__`` at the end of this file.
 
 _ValueDescriptor = Literal["v", "i", "is", "f", "fs", "b", "s", "t", "none"]
 
@@ -2545,15 +2541,70 @@ _EXPORT_SETTINGS: dict[str, Callable[[], Any]] = {
     "_onnx_shape_inference": lambda: _export_context.GLOBALS.onnx_shape_inference,
 }
 
+#: Module attributes torch removed (1.13 and later), still read by old symbolics: name -> (value, modern spelling).
+REMOVED_ATTRIBUTES: dict[str, tuple[Callable[[], Any], str]] = {
+    "_export_onnx_opset_version": (_EXPORT_SETTINGS["_export_onnx_opset_version"], "g.opset"),
+    "_operator_export_type": (
+        _EXPORT_SETTINGS["_operator_export_type"],
+        "g.export_context.operator_export_type (or GLOBALS.operator_export_type)",
+    ),
+    "_training_mode": (_EXPORT_SETTINGS["_training_mode"], "g.export_context.training (or GLOBALS.training_mode)"),
+    "_onnx_shape_inference": (
+        _EXPORT_SETTINGS["_onnx_shape_inference"],
+        "g.export_context.onnx_shape_inference (or GLOBALS.onnx_shape_inference)",
+    ),
+    "_default_onnx_opset_version": (
+        lambda: _export_context.DEFAULT_OPSET,
+        "onnx_migrate.legacy_symbolics.export_context.DEFAULT_OPSET",
+    ),
+    "_onnx_main_opset": (lambda: MAX_OPSET, "onnx_migrate.legacy_symbolics.registry.MAX_OPSET"),
+    "_onnx_stable_opsets": (
+        lambda: list(range(MIN_OPSET, MAX_OPSET)),
+        "range(registry.MIN_OPSET, registry.MAX_OPSET) from onnx_migrate.legacy_symbolics.registry",
+    ),
+    "_constant_folding_opset_versions": (
+        lambda: list(range(BASE_OPSET, MAX_OPSET + 1)),
+        "constant folding runs at every opset onnx_migrate exports; nothing to check",
+    ),
+    "_cast_func_template": (
+        lambda: _cast_func_template,
+        "g.op('Cast', input, to_i=TensorProtoDataType.<TYPE>)",
+    ),
+    "is_caffe2_aten_fallback": (
+        lambda: _is_caffe2_aten_fallback,
+        "nothing: Caffe2 is gone and ATen fallback is operator_export_type=ONNX_ATEN_FALLBACK",
+    ),
+}
+
+
+def _cast_func_template(to_i: Any, g: GraphContext, input: Any, non_blocking: Any = False) -> Any:
+    """torch 1.x's template of the ``_cast_<Type>`` symbolics: ``Cast(to=to_i)``."""
+    return g.op("Cast", input, to_i=int(to_i))
+
+
+def _is_caffe2_aten_fallback() -> bool:
+    """torch 1.x's Caffe2 check: always ``False`` (there is no Caffe2 export)."""
+    return False
+
 _LEGACY_SETTERS = frozenset(
     {"_set_opset_version", "_set_operator_export_type", "_set_training_mode", "_set_onnx_shape_inference"}
 )
 
 
 def __getattr__(name: str) -> Any:
-    """Serve torch 1.x's settings globals (``_export_onnx_opset_version`` ...) from the running export."""
-    if name in _EXPORT_SETTINGS:
-        return _EXPORT_SETTINGS[name]()
+    """Serve names torch removed (``_onnx_stable_opsets``, ``_export_onnx_opset_version`` ...), with a warning.
+
+    The export settings come from the running export, never a module global.
+    """
+    if name in REMOVED_ATTRIBUTES:
+        value, modern = REMOVED_ATTRIBUTES[name]
+        warnings.warn(
+            f"symbolic_helper.{name} was removed from torch; onnx_migrate keeps it for old symbolics. "
+            f"Use {modern} instead.",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return value()
     if name in _LEGACY_SETTERS:
         raise AttributeError(
             f"symbolic_helper.{name} is gone: export settings are per export in onnx_migrate. "
