@@ -18,7 +18,7 @@ from onnx_migrate.compat import fx_nodes
 from onnx_migrate.errors import CaptureError
 from onnx_migrate.legacy_symbolics.registry import SymbolicRegistry
 
-__all__ = ["decompose_unsupported", "unsupported_ops"]
+__all__ = ["decompose_unsupported", "functionalize_aliased_writes", "unsupported_ops", "writes_through_alias"]
 
 #: Handled by the translator itself.
 _TRANSLATOR_NAMES = frozenset({"_operator::getitem"})
@@ -37,7 +37,7 @@ def unsupported_ops(program: torch.export.ExportedProgram, registry: SymbolicReg
     The branches of ``torch.cond``/``while_loop`` are submodules; their ops count too.
     """
     missing: dict[str, None] = {}
-    graphs = [m.graph for m in program.graph_module.modules() if isinstance(m, torch.fx.GraphModule)]
+    graphs = [m.graph for m in _graph_modules(program)]
     for node in (node for graph in graphs for node in graph.nodes):
         if node.op != "call_function":
             continue
@@ -47,10 +47,65 @@ def unsupported_ops(program: torch.export.ExportedProgram, registry: SymbolicReg
     return list(missing)
 
 
+def _graph_modules(program: torch.export.ExportedProgram) -> list[torch.fx.GraphModule]:
+    return [m for m in program.graph_module.modules() if isinstance(m, torch.fx.GraphModule)]
+
+
+def writes_through_alias(program: torch.export.ExportedProgram) -> bool:
+    """Whether an in-place op writes to a tensor that something else can see.
+
+    Symbolics translate in-place ops out of place (``relu_`` as ``relu``), which
+    is exact only when the written tensor has no other reader: not a graph input
+    or buffer, not a view of another tensor (``x[:, 0] = 1`` is ``select`` +
+    ``fill_``), and not read by any other node.
+    """
+    for graph_module in _graph_modules(program):
+        for node in graph_module.graph.nodes:
+            schema = _torch_compat.op_schema(node.target) if node.op == "call_function" else None
+            if schema is None or not schema.is_mutable:
+                continue
+            for name, value, _ in fx_nodes.bind_schema_arguments(schema, node.args, node.kwargs):
+                argument = next(a for a in schema.arguments if a.name == name)
+                if argument.alias_info is None or not argument.alias_info.is_write:
+                    continue
+                if not isinstance(value, torch.fx.Node):
+                    continue
+                if value.op != "call_function" or len(value.users) > 1:
+                    return True
+                producer = _torch_compat.op_schema(value.target)
+                if producer is not None and any(r.alias_info is not None for r in producer.returns):
+                    return True
+    return False
+
+
+def functionalize_aliased_writes(program: torch.export.ExportedProgram) -> torch.export.ExportedProgram:
+    """A functional program (``select_scatter``, ``copy`` ...) when in-place writes reach other tensors.
+
+    ``run_decompositions({})`` decomposes nothing; it only removes mutation, so
+    every write lands where PyTorch puts it.
+    """
+    if not writes_through_alias(program):
+        return program
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", FutureWarning)
+            return program.run_decompositions({})
+    except Exception as exc:
+        raise CaptureError(
+            f"The model writes in place through a view or to an input, and making its graph functional failed: "
+            f"{type(exc).__name__}: {exc}. Replace the in-place write (e.g. x[:, 0] = v) with an out-of-place "
+            "form (torch.where, torch.cat, index_put)."
+        ) from exc
+
+
 def decompose_unsupported(
     program: torch.export.ExportedProgram, registry: SymbolicRegistry, opset: int
 ) -> tuple[torch.export.ExportedProgram, list[str]]:
-    """Decompose the ops that lack a symbolic; returns the program and what was decomposed."""
+    """Decompose the ops that lack a symbolic; returns the program and what was decomposed.
+
+    Writes through views are made functional first (see :func:`functionalize_aliased_writes`).
+    """
+    program = functionalize_aliased_writes(program)
     missing = unsupported_ops(program, registry, opset)
     if not missing:
         return program, []

@@ -391,3 +391,14 @@ def test_opset_7_and_8_find_the_base_symbolics() -> None:
             torch.nn.Flatten(), (torch.randn(2, 3, 4),), opset_version=opset, input_names=["x"], dynamic_axes={"x": [0]}
         )
         assert {o.domain: o.version for o in result.model_proto.opset_import}[""] == opset
+
+
+def test_boolean_where_runs_in_onnx_runtime() -> None:
+    """Test: torch.where on bool tensors (ORT has no bool Where kernel) exports as logic ops and matches eager."""
+
+    class BoolWhere(torch.nn.Module):
+        def forward(self, c, a, b):
+            return torch.where(c, a, b)
+
+    args = (torch.tensor([True, False, True]), torch.tensor([True, True, False]), torch.tensor([False, True, True]))
+    assert_parity(BoolWhere(), args, opset_version=13)

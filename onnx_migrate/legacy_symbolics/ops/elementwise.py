@@ -38,6 +38,7 @@ __all__ = [
     "promote_operands",
     "python_scalar",
     "result_dtype",
+    "where_value",
     "to_float",
 ]
 
@@ -663,6 +664,14 @@ def as_bool(g: GraphContext, value: Any) -> Any:
     return cast_to(g, value, torch.bool) if dtype_of(value) not in (torch.bool, None) else value
 
 
+def where_value(g: GraphContext, condition: Value, then: Any, otherwise: Any) -> Value:
+    """``Where``, with boolean data as ``And``/``Or`` (ONNX Runtime has no boolean ``Where`` kernel)."""
+    if dtype_of(then) == torch.bool and dtype_of(otherwise) == torch.bool:
+        picked = g.op("And", condition, then)
+        return g.op("Or", picked, g.op("And", g.op("Not", condition), otherwise))
+    return g.op("Where", condition, then, otherwise)
+
+
 @builtin_symbolic("aten::where")
 def aten_where(g: GraphContext, condition: Value, self: Any = None, other: Any = None, _outputs: Any = None) -> Any:
     """``where(condition, self, other)``; ``where(condition)`` gives the indices of the true elements."""
@@ -682,7 +691,7 @@ def aten_where(g: GraphContext, condition: Value, self: Any = None, other: Any =
         ]
         return tuple(rows)
     (self, other), _ = promote_operands(g, self, other)
-    return g.op("Where", condition, self, other)
+    return where_value(g, condition, self, other)
 
 
 # -- logic ------------------------------------------------------------------------------

@@ -28,11 +28,11 @@ from onnx_migrate.errors import SymbolicValueError, UnsupportedSymbolicError
 from onnx_migrate.legacy_symbolics import symbolic_helper as sh
 from onnx_migrate.legacy_symbolics.graph_context import GraphContext
 from onnx_migrate.legacy_symbolics.ops.creation import dim_size, filled, iota, static_number
-from onnx_migrate.legacy_symbolics.ops.elementwise import INT64_MAX, as_bool, cast_to, dtype_of, is_none
+from onnx_migrate.legacy_symbolics.ops.elementwise import INT64_MAX, as_bool, cast_to, dtype_of, is_none, where_value
 from onnx_migrate.legacy_symbolics.registry import builtin_symbolic
 from onnx_migrate.legacy_symbolics.values import ConstantValue, ListValue, Value
 
-__all__ = ["non_negative_index", "scatter_elements", "where_value"]
+__all__ = ["non_negative_index", "scatter_elements"]
 
 
 def _unsupported(op: str, opset: int, why: str, min_opset: int | None = None) -> UnsupportedSymbolicError:
@@ -64,14 +64,6 @@ def non_negative_index(g: GraphContext, index: Value, size: int | Value) -> Valu
     bound = _i64(g, size) if isinstance(size, int) else size
     negative = g.op("Less", index, _i64(g, 0))
     return g.op("Where", negative, g.op("Add", index, bound), index)
-
-
-def where_value(g: GraphContext, condition: Value, then: Any, otherwise: Any) -> Value:
-    """``Where``, with boolean data as ``And``/``Or`` (ONNX Runtime has no boolean ``Where`` kernel)."""
-    if dtype_of(then) == torch.bool and dtype_of(otherwise) == torch.bool:
-        picked = g.op("And", condition, then)
-        return g.op("Or", picked, g.op("And", g.op("Not", condition), otherwise))
-    return g.op("Where", condition, then, otherwise)
 
 
 def scatter_elements(

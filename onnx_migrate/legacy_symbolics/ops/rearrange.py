@@ -27,7 +27,7 @@ from onnx_migrate.legacy_symbolics.graph_context import GraphContext
 from onnx_migrate.legacy_symbolics.ops import shape as shape_ops
 from onnx_migrate.legacy_symbolics.ops.creation import dim_size, iota, shape_vector, static_number
 from onnx_migrate.legacy_symbolics.ops.elementwise import INT64_MAX, cast_to, dtype_of, is_none
-from onnx_migrate.legacy_symbolics.ops.indexing import where_value
+from onnx_migrate.legacy_symbolics.ops.elementwise import where_value
 from onnx_migrate.legacy_symbolics.ops.reduction import reduce_value
 from onnx_migrate.legacy_symbolics.ops.shape import int_list, split_value, unpack_tensors
 from onnx_migrate.legacy_symbolics.registry import builtin_symbolic

@@ -23,7 +23,7 @@ from onnx_migrate.legacy_symbolics import symbolic_helper as sh
 from onnx_migrate.legacy_symbolics.graph_context import GraphContext
 from onnx_migrate.legacy_symbolics.ops.creation import bind_overload, dim_size, iota, static_number
 from onnx_migrate.legacy_symbolics.ops.elementwise import cast_to, dtype_arg, dtype_of, is_none
-from onnx_migrate.legacy_symbolics.ops.indexing import where_value
+from onnx_migrate.legacy_symbolics.ops.elementwise import where_value
 from onnx_migrate.legacy_symbolics.ops.reduction import reduce_value
 from onnx_migrate.legacy_symbolics.registry import builtin_symbolic
 from onnx_migrate.legacy_symbolics.values import ConstantValue, Value
