@@ -27,22 +27,9 @@ from onnx_migrate.legacy_symbolics.scalar_types import TensorProtoDataType
 
 __all__ = ["CAST_TYPES", "view_extra", "view_extra_names"]
 
-#: Scalar names of the removed ``symbolic_opset9._cast_<Type>`` functions and their ONNX types.
-CAST_TYPES: dict[str, TensorProtoDataType] = {
-    "Byte": TensorProtoDataType.UINT8,
-    "Char": TensorProtoDataType.INT8,
-    "Double": TensorProtoDataType.DOUBLE,
-    "Float": TensorProtoDataType.FLOAT,
-    "Half": TensorProtoDataType.FLOAT16,
-    "Int": TensorProtoDataType.INT32,
-    "Long": TensorProtoDataType.INT64,
-    "Short": TensorProtoDataType.INT16,
-    "Bool": TensorProtoDataType.BOOL,
-    "ComplexFloat": TensorProtoDataType.COMPLEX64,
-    "ComplexDouble": TensorProtoDataType.COMPLEX128,
-    "BFloat16": TensorProtoDataType.BFLOAT16,
-    "Undefined": TensorProtoDataType.UNDEFINED,
-}
+#: Scalar names of the removed ``symbolic_opset9._cast_<Type>`` functions and their ONNX types
+#: (the same table as ``symbolic_helper.cast_pytorch_to_onnx``).
+CAST_TYPES: dict[str, TensorProtoDataType] = _helper.cast_pytorch_to_onnx
 
 
 def _cast_symbolic(scalar_name: str) -> Callable[..., Any]:
