@@ -11,7 +11,7 @@ and ``--help`` start without importing torch.
 
 from __future__ import annotations
 
-import importlib
+from onnx_migrate._lazy import lazy_attributes
 from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
@@ -40,17 +40,7 @@ _PUBLIC: dict[str, str] = {
 __all__ = sorted([*_PUBLIC, "__version__"])
 
 
-def __getattr__(name: str) -> Any:
-    module_name = _PUBLIC.get(name)
-    if module_name is None:
-        raise AttributeError(f"module 'onnx_migrate' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module_name), name)
-    globals()[name] = value  # later lookups skip __getattr__
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_PUBLIC))
+__getattr__, __dir__ = lazy_attributes(__name__, globals(), _PUBLIC)
 
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs

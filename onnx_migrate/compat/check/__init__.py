@@ -19,7 +19,7 @@ load the ``check`` subcommand without importing torch.
 
 from __future__ import annotations
 
-import importlib
+from onnx_migrate._lazy import lazy_attributes
 from typing import TYPE_CHECKING, Any
 
 #: public name -> module that defines it
@@ -46,17 +46,7 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    module_name = _PUBLIC.get(name)
-    if module_name is None:
-        raise AttributeError(f"module 'onnx_migrate.compat.check' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module_name), name)
-    globals()[name] = value  # later lookups skip __getattr__
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_PUBLIC))
+__getattr__, __dir__ = lazy_attributes(__name__, globals(), _PUBLIC)
 
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
