@@ -20,8 +20,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import libcst as cst
-from libcst.codemod import CodemodContext
-from libcst.codemod.visitors import AddImportsVisitor
+from libcst.helpers import get_full_name_for_node
 
 from onnx_migrate.compat.report.engine import FixPlan, analyze_source
 from onnx_migrate.compat.report.results import ErrorKind, FileError, Finding
@@ -65,11 +64,61 @@ def apply_plan(module: cst.Module, plan: FixPlan) -> cst.Module:
     new_module = module.visit(_ApplyEdits(plan))
     assert isinstance(new_module, cst.Module)
     if plan.imports:
-        context = CodemodContext()
-        for name in plan.imports:
-            AddImportsVisitor.add_needed_import(context, name)
-        new_module = AddImportsVisitor(context).transform_module(new_module)
+        new_module = _add_missing_imports(new_module, plan.imports)
     return new_module
+
+
+def _import_lines(statement: cst.BaseStatement) -> list[cst.Import | cst.ImportFrom] | None:
+    """The import statements of a top-level line, or ``None`` if it is not an import line."""
+    if not isinstance(statement, cst.SimpleStatementLine):
+        return None
+    imports = [small for small in statement.body if isinstance(small, (cst.Import, cst.ImportFrom))]
+    return imports or None
+
+
+def _add_missing_imports(module: cst.Module, needed: Sequence[str]) -> cst.Module:
+    """Add ``import X`` for each needed module not already bound, after the leading import block.
+
+    Written out rather than using libcst's ``AddImportsVisitor``, whose notion of
+    "already imported" and insertion point changed between libcst releases (the
+    same input gave different output on 1.0 and 1.9).
+    """
+    present: set[str] = set()
+    last_import = -1
+    for index, statement in enumerate(module.body):
+        imports = _import_lines(statement)
+        if imports is None:
+            continue
+        if index == last_import + 1 or last_import == -1:
+            last_import = index
+        for small in imports:
+            if isinstance(small, cst.Import):
+                present.update(
+                    get_full_name_for_node(alias.name) or "" for alias in small.names if alias.asname is None
+                )
+    missing = [
+        name for name in dict.fromkeys(needed) if not any(p == name or p.startswith(name + ".") for p in present)
+    ]
+    if not missing:
+        return module
+    new_lines = [cst.SimpleStatementLine([cst.Import([cst.ImportAlias(cst.parse_expression(name))])]) for name in missing]
+    body = list(module.body)
+    position = last_import + 1 if last_import >= 0 else _after_docstring(body)
+    following = body[position] if position < len(body) else None
+    if following is not None and _import_lines(following) is None:
+        # Keep a blank line between the import block and the code after it (PEP 8).
+        leading = list(following.leading_lines)
+        if not leading or not isinstance(leading[0], cst.EmptyLine) or leading[0].comment is not None:
+            body[position] = following.with_changes(leading_lines=[cst.EmptyLine(), *leading])
+    return module.with_changes(body=body[:position] + new_lines + body[position:])
+
+
+def _after_docstring(body: list[cst.BaseStatement]) -> int:
+    first = body[0] if body else None
+    if isinstance(first, cst.SimpleStatementLine) and isinstance(first.body[0], cst.Expr):
+        if isinstance(first.body[0].value, (cst.SimpleString, cst.ConcatenatedString)):
+            return 1
+    return 0
 
 
 def unified_diff(path: str, before: str, after: str) -> str:
