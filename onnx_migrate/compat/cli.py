@@ -11,6 +11,7 @@ import argparse
 import importlib
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 __all__ = ["COMMANDS", "main"]
 
@@ -23,6 +24,26 @@ COMMANDS: dict[str, str] = {
 }
 
 
+#: Third-party modules of the ``cli`` extra (``pip install 'onnx-migrate[cli]'``).
+_CLI_EXTRA = frozenset({"libcst", "rich", "pathspec"})
+
+
+class _MissingExtra(Exception):
+    """A subcommand needs a package of the ``cli`` extra that is not installed."""
+
+
+def _load(name: str) -> Any:
+    try:
+        return importlib.import_module(COMMANDS[name])
+    except ModuleNotFoundError as exc:
+        if (exc.name or "").split(".")[0] in _CLI_EXTRA:
+            raise _MissingExtra(
+                f"onnx-migrate {name} needs the '{exc.name}' package of the cli extra: "
+                "pip install 'onnx-migrate[cli]'"
+            ) from exc
+        raise
+
+
 def _parser(names: Sequence[str]) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="onnx-migrate",
@@ -31,7 +52,13 @@ def _parser(names: Sequence[str]) -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
     for name in names:
-        module = importlib.import_module(COMMANDS[name])
+        try:
+            module = _load(name)
+        except _MissingExtra as exc:
+            if len(names) == 1:
+                raise
+            sub.add_parser(name, help=f"(unavailable: {exc})")  # --help still lists it
+            continue
         command = sub.add_parser(name, help=module.HELP, description=module.HELP)
         module.add_arguments(command)
         command.set_defaults(_module=module)
@@ -45,7 +72,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     # all of them for ``--help`` or a mistyped command.
     selected = next((a for a in arguments if not a.startswith("-")), None)
     names = [selected] if selected in COMMANDS else list(COMMANDS)
-    args = _parser(names).parse_args(arguments)
+    try:
+        parser = _parser(names)
+    except _MissingExtra as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    args = parser.parse_args(arguments)
     return int(args._module.run(args) or 0)
 
 
