@@ -29,17 +29,20 @@ from onnx_migrate.legacy_symbolics.scalar_types import JitScalarType
 from onnx_migrate.legacy_symbolics.values import ConstantValue, Value
 
 __all__ = [
+    "accumulating_input",
     "as_bool",
     "cast_to",
     "clamp_value",
     "dtype_arg",
     "dtype_of",
+    "int64_constant",
     "is_none",
+    "known_rank",
     "promote_operands",
     "python_scalar",
     "result_dtype",
-    "where_value",
     "to_float",
+    "where_value",
 ]
 
 #: The ``end`` PyTorch uses for "to the end" in slices, and ONNX Slice understands.
@@ -160,6 +163,31 @@ def dtype_arg(value: Any) -> torch.dtype | None:
     if isinstance(obj, numbers.Integral):
         return JitScalarType(int(obj)).dtype()
     raise SymbolicValueError(f"Expected a dtype (torch.dtype or ScalarType code), got {obj!r}.", value)
+
+
+def accumulating_input(g: GraphContext, self: Value, dtype: Any) -> Value:
+    """The input of a sum-like op (sum/prod/mean, cumsum/cumprod): cast to ``dtype=`` when given, else
+    integers and bools widened to int64, because PyTorch accumulates them there."""
+    target = dtype_arg(dtype)
+    if target is not None:
+        return cast_to(g, self, target)
+    current = dtype_of(self)
+    if current is not None and not current.is_floating_point and current != torch.int64:
+        return cast_to(g, self, torch.int64)
+    return self
+
+
+def known_rank(value: Value, op: str, opset: int) -> int:
+    """The rank of ``value``; ops whose ONNX form depends on the rank cannot export without it."""
+    rank = sh._get_tensor_rank(value)
+    if rank is None:
+        raise SymbolicValueError(f"{op} needs the rank of its input at export time (opset {opset}).", value)
+    return rank
+
+
+def int64_constant(g: GraphContext, values: list[int] | int) -> Value:
+    """An int64 ``Constant`` (axes, shapes, indices), the dtype every ONNX shape input expects."""
+    return g.op("Constant", value_t=torch.tensor(values, dtype=torch.int64))
 
 
 def to_float(g: GraphContext, value: Value) -> Value:

@@ -18,7 +18,7 @@ from onnx_migrate.errors import SymbolicValueError
 from onnx_migrate.legacy_symbolics import symbolic_helper as sh
 from onnx_migrate.legacy_symbolics.graph_context import GraphContext
 from onnx_migrate.legacy_symbolics.ops.creation import dim_size, iota, static_number
-from onnx_migrate.legacy_symbolics.ops.elementwise import cast_to, dtype_of, is_none
+from onnx_migrate.legacy_symbolics.ops.elementwise import cast_to, dtype_of, int64_constant, is_none
 from onnx_migrate.legacy_symbolics.ops.reduction import reduce_value
 from onnx_migrate.legacy_symbolics.ops.statistics import vector_norm
 from onnx_migrate.legacy_symbolics.registry import builtin_symbolic
@@ -27,10 +27,6 @@ from onnx_migrate.legacy_symbolics.values import Value
 __all__: list[str] = []
 
 _SUM, _MEAN, _MAX = 0, 1, 2
-
-
-def _i64(g: GraphContext, values: list[int] | int) -> Value:
-    return g.op("Constant", value_t=torch.tensor(values, dtype=torch.int64))
 
 
 def _scalar(g: GraphContext, number: float, dtype: torch.dtype) -> Value:
@@ -64,7 +60,7 @@ def _reduce_bags(g: GraphContext, rows: Value, member: Value, mode: int, dtype: 
     if mode == _MAX:
         candidates = g.op("Where", sh._unsqueeze_helper(g, member, [2]), rows, _scalar(g, float("-inf"), dtype))
         best = reduce_value(g, "ReduceMax", candidates, [1], False)
-        return g.op("Where", g.op("Greater", count, _i64(g, 0)), best, _scalar(g, 0.0, dtype))
+        return g.op("Where", g.op("Greater", count, int64_constant(g, 0)), best, _scalar(g, 0.0, dtype))
     total = g.op("MatMul", cast_to(g, member, dtype), rows)
     if mode == _SUM:
         return total
@@ -90,7 +86,9 @@ def embedding_bags(
         bags = dim_size(g, indices, 0)
         length = dim_size(g, indices, 1)
         flat = sh._reshape_helper(g, indices, [-1])
-        bag_of = g.op("Div", iota(g, g.op("Size", indices)), length if not isinstance(length, int) else _i64(g, length))
+        bag_of = g.op(
+            "Div", iota(g, g.op("Size", indices)), length if not isinstance(length, int) else int64_constant(g, length)
+        )
         offsets = None
     elif rank == 1:
         flat = indices
@@ -103,13 +101,15 @@ def embedding_bags(
         started = g.op(
             "Not", g.op("Less", sh._unsqueeze_helper(g, positions, [1]), sh._unsqueeze_helper(g, offsets, [0]))
         )
-        bag_of = g.op("Sub", reduce_value(g, "ReduceSum", cast_to(g, started, torch.int64), [1], False), _i64(g, 1))
+        bag_of = g.op(
+            "Sub", reduce_value(g, "ReduceSum", cast_to(g, started, torch.int64), [1], False), int64_constant(g, 1)
+        )
         bags = dim_size(g, offsets, 0)
     else:
         raise SymbolicValueError(f"aten::embedding_bag needs 1-D or 2-D indices, got rank {rank}.", indices)
     member = g.op("Equal", sh._unsqueeze_helper(g, iota(g, bags), [1]), sh._unsqueeze_helper(g, bag_of, [0]))
     if padding_idx is not None and padding_idx >= 0:
-        kept = g.op("Not", g.op("Equal", flat, _i64(g, padding_idx)))
+        kept = g.op("Not", g.op("Equal", flat, int64_constant(g, padding_idx)))
         member = g.op("And", member, sh._unsqueeze_helper(g, kept, [0]))
     rows = g.op("Gather", weight, flat, axis_i=0)
     if not is_none(per_sample_weights):
@@ -190,7 +190,7 @@ def aten_embedding_renorm(g: GraphContext, self: Value, indices: Value, max_norm
     hits = g.op(
         "Equal", sh._unsqueeze_helper(g, iota(g, dim_size(g, self, 0)), [1]), sh._unsqueeze_helper(g, flat, [0])
     )
-    used = g.op("Greater", reduce_value(g, "ReduceSum", cast_to(g, hits, torch.int64), [1], True), _i64(g, 0))
+    used = g.op("Greater", reduce_value(g, "ReduceSum", cast_to(g, hits, torch.int64), [1], True), int64_constant(g, 0))
     rescale = g.op("And", too_long, used)
     return g.op("Where", rescale, g.op("Mul", self, factor), self)
 
@@ -201,7 +201,7 @@ def aten_one_hot(g: GraphContext, self: Value, num_classes: Any = -1) -> Value:
     classes = _int(num_classes, "num_classes", -1)
     index = cast_to(g, self, torch.int64)
     if classes < 0:
-        depth: int | Value = g.op("Add", reduce_value(g, "ReduceMax", index, None, False), _i64(g, 1))
+        depth: int | Value = g.op("Add", reduce_value(g, "ReduceMax", index, None, False), int64_constant(g, 1))
     else:
         depth = classes
     rank = sh._get_tensor_rank(index) or 0

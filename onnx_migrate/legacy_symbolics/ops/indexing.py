@@ -28,7 +28,16 @@ from onnx_migrate.errors import SymbolicValueError, UnsupportedSymbolicError
 from onnx_migrate.legacy_symbolics import symbolic_helper as sh
 from onnx_migrate.legacy_symbolics.graph_context import GraphContext
 from onnx_migrate.legacy_symbolics.ops.creation import dim_size, filled, iota, static_number
-from onnx_migrate.legacy_symbolics.ops.elementwise import INT64_MAX, as_bool, cast_to, dtype_of, is_none, where_value
+from onnx_migrate.legacy_symbolics.ops.elementwise import (
+    INT64_MAX,
+    as_bool,
+    cast_to,
+    dtype_of,
+    int64_constant,
+    is_none,
+    known_rank,
+    where_value,
+)
 from onnx_migrate.legacy_symbolics.registry import builtin_symbolic
 from onnx_migrate.legacy_symbolics.values import ConstantValue, ListValue, Value
 
@@ -40,19 +49,8 @@ def _unsupported(op: str, opset: int, why: str, min_opset: int | None = None) ->
     return UnsupportedSymbolicError(op, opset, (min_opset,) if min_opset else (), hint=hint)
 
 
-def _rank(value: Value, op: str, opset: int) -> int:
-    rank = sh._get_tensor_rank(value)
-    if rank is None:
-        raise SymbolicValueError(f"{op} needs the rank of its input at export time (opset {opset}).", value)
-    return rank
-
-
 def _int(value: Any, name: str) -> int:
     return int(sh._get_const(value, "i", name))
-
-
-def _i64(g: GraphContext, values: list[int] | int) -> Value:
-    return g.op("Constant", value_t=torch.tensor(values, dtype=torch.int64))
 
 
 def non_negative_index(g: GraphContext, index: Value, size: int | Value) -> Value:
@@ -61,8 +59,8 @@ def non_negative_index(g: GraphContext, index: Value, size: int | Value) -> Valu
     const = index.ir_value.const_value if isinstance(index, Value) and not isinstance(index, ConstantValue) else None
     if const is not None and (const.numpy() >= 0).all():
         return index
-    bound = _i64(g, size) if isinstance(size, int) else size
-    negative = g.op("Less", index, _i64(g, 0))
+    bound = int64_constant(g, size) if isinstance(size, int) else size
+    negative = g.op("Less", index, int64_constant(g, 0))
     return g.op("Where", negative, g.op("Add", index, bound), index)
 
 
@@ -116,7 +114,7 @@ def _index_items(indices: Any) -> list[Any]:
 
 
 def _plan(g: GraphContext, op: str, self: Value, indices: Any) -> _IndexPlan:
-    rank = _rank(self, op, g.opset)
+    rank = known_rank(self, op, g.opset)
     dims: list[int] = []
     tensors: list[Value] = []
     masks: list[tuple[int, Value]] = []
@@ -128,11 +126,11 @@ def _plan(g: GraphContext, op: str, self: Value, indices: Any) -> _IndexPlan:
         dtype = dtype_of(item)
         if dtype in (torch.bool, torch.uint8):
             mask = as_bool(g, item)
-            mask_rank = _rank(mask, op, g.opset)
+            mask_rank = known_rank(mask, op, g.opset)
             masks.append((position, mask))
             coordinates = g.op("NonZero", mask)
             for offset in range(mask_rank):
-                row = g.op("Gather", coordinates, _i64(g, offset), axis_i=0)
+                row = g.op("Gather", coordinates, int64_constant(g, offset), axis_i=0)
                 dims.append(position + offset)
                 tensors.append(row)
             position += mask_rank
@@ -151,7 +149,7 @@ def _broadcast_shape(g: GraphContext, tensors: list[Value]) -> Value:
     """The shape the index tensors broadcast to (1-D int64)."""
     shapes = [sh._get_tensor_sizes(t) for t in tensors]
     if all(s is not None and None not in s for s in shapes):
-        return _i64(g, list(torch.broadcast_shapes(*[tuple(s) for s in shapes])))  # type: ignore[misc]
+        return int64_constant(g, list(torch.broadcast_shapes(*[tuple(s) for s in shapes])))  # type: ignore[misc]
     total = tensors[0]
     for tensor in tensors[1:]:
         total = g.op("Add", total, tensor)
@@ -159,7 +157,7 @@ def _broadcast_shape(g: GraphContext, tensors: list[Value]) -> Value:
 
 
 def _broadcast_rank(tensors: list[Value], op: str, opset: int) -> int:
-    return max(_rank(t, op, opset) for t in tensors)
+    return max(known_rank(t, op, opset) for t in tensors)
 
 
 def _stacked_indices(g: GraphContext, plan: _IndexPlan, sizes: list[int | Value]) -> tuple[Value, Value]:
@@ -183,7 +181,7 @@ def _flat_index(g: GraphContext, plan: _IndexPlan, sizes: list[int | Value]) -> 
         if total is None:
             total = index
         else:
-            total = g.op("Add", g.op("Mul", total, _i64(g, size) if isinstance(size, int) else size), index)
+            total = g.op("Add", g.op("Mul", total, int64_constant(g, size) if isinstance(size, int) else size), index)
     assert total is not None
     return total
 
@@ -226,7 +224,7 @@ def _gather_indexed(g: GraphContext, self: Value, plan: _IndexPlan) -> Value:
     else:
         count = len(plan.dims)
         tail = sh._slice_helper(g, g.op("Shape", front), axes=[0], starts=[count], ends=[INT64_MAX])
-        flat = g.op("Reshape", front, g.op("Concat", _i64(g, [-1]), tail, axis_i=0))
+        flat = g.op("Reshape", front, g.op("Concat", int64_constant(g, [-1]), tail, axis_i=0))
         result = g.op("Gather", flat, _flat_index(g, plan, sizes), axis_i=0)
     perm = _result_perm(plan, index_rank)
     return result if perm is None else g.op("Transpose", result, perm_i=perm)
@@ -243,7 +241,7 @@ def aten_index(g: GraphContext, self: Value, indices: Any) -> Value:
 
 def _masked_fill_shortcut(g: GraphContext, self: Value, plan: _IndexPlan, values: Value) -> Value | None:
     """``x[mask] = scalar`` as a ``Where`` (no NonZero, valid at every opset)."""
-    if len(plan.masks) != 1 or len(plan.indices) != _rank(plan.masks[0][1], "aten::index_put", g.opset):
+    if len(plan.masks) != 1 or len(plan.indices) != known_rank(plan.masks[0][1], "aten::index_put", g.opset):
         return None
     if sh._get_tensor_rank(values) != 0 and sh._get_tensor_sizes(values) not in ([1],):
         return None
@@ -260,7 +258,7 @@ def _values_in_front_layout(g: GraphContext, self: Value, plan: _IndexPlan, valu
     """``values`` broadcast to PyTorch's result shape of ``self[indices]``, then laid out as ``[*broadcast, *others]``."""
     index_rank = _broadcast_rank(plan.indices, "aten::index_put", g.opset)
     others = [d for d in range(plan.rank) if d not in plan.dims]
-    other_shape = [g.op("Gather", g.op("Shape", self), _i64(g, [d]), axis_i=0) for d in others]
+    other_shape = [g.op("Gather", g.op("Shape", self), int64_constant(g, [d]), axis_i=0) for d in others]
     perm = _result_perm(plan, index_rank)
     if perm is None:
         pieces = [index_shape, *other_shape]
@@ -383,7 +381,7 @@ def aten_masked_scatter(g: GraphContext, self: Value, mask: Value, source: Value
     positions = g.op("Transpose", g.op("NonZero", mask), perm_i=[1, 0])
     flat = sh._reshape_helper(g, cast_to(g, source, dtype_of(self) or torch.float32), [-1])
     count = sh._slice_helper(g, g.op("Shape", positions), axes=[0], starts=[0], ends=[1])
-    used = g.op("Slice", flat, _i64(g, [0]), count, _i64(g, [0]))
+    used = g.op("Slice", flat, int64_constant(g, [0]), count, int64_constant(g, [0]))
     return g.op("ScatterND", self, positions, used)
 
 
@@ -396,9 +394,9 @@ def aten_nonzero(g: GraphContext, self: Value) -> Value:
 @builtin_symbolic("aten::nonzero_numpy")
 def aten_nonzero_numpy(g: GraphContext, self: Value) -> tuple[Value, ...]:
     """``nonzero(as_tuple=True)``: one 1-D index tensor per dim."""
-    rank = _rank(self, "aten::nonzero_numpy", g.opset)
+    rank = known_rank(self, "aten::nonzero_numpy", g.opset)
     coordinates = g.op("NonZero", self)
-    return tuple(g.op("Gather", coordinates, _i64(g, d), axis_i=0) for d in range(rank))
+    return tuple(g.op("Gather", coordinates, int64_constant(g, d), axis_i=0) for d in range(rank))
 
 
 @builtin_symbolic("aten::take", opset=(9, 11))
@@ -423,18 +421,18 @@ def _along(g: GraphContext, positions: Value, rank: int, dim: int, shape: Value)
 @builtin_symbolic("aten::select_scatter", opset=(9, 11))
 def aten_select_scatter(g: GraphContext, self: Value, src: Value, dim: Any, index: Any) -> Value:
     """``self`` with ``self.select(dim, index)`` replaced by ``src`` (what ``x[:, i] = v`` becomes)."""
-    rank = _rank(self, "aten::select_scatter", g.opset)
+    rank = known_rank(self, "aten::select_scatter", g.opset)
     axis = _int(dim, "dim") % rank
     position = static_number(index)
     size = dim_size(g, self, axis)
     if position is not None:
         if position < 0:
             if isinstance(size, int):
-                position_value = _i64(g, [int(position) + size])
+                position_value = int64_constant(g, [int(position) + size])
             else:
-                position_value = g.op("Add", _i64(g, [int(position)]), sh._reshape_helper(g, size, [1]))
+                position_value = g.op("Add", int64_constant(g, [int(position)]), sh._reshape_helper(g, size, [1]))
         else:
-            position_value = _i64(g, [int(position)])
+            position_value = int64_constant(g, [int(position)])
     else:
         position_value = sh._reshape_helper(g, non_negative_index(g, index, size), [1])
     updates = sh._unsqueeze_helper(g, cast_to(g, src, dtype_of(self) or torch.float32), [axis])
@@ -452,7 +450,7 @@ def aten_slice_scatter(
     step: Any = 1,
 ) -> Value:
     """``self`` with ``self[start:end:step]`` along ``dim`` replaced by ``src`` (what ``x[:, 1:3] = v`` becomes)."""
-    rank = _rank(self, "aten::slice_scatter", g.opset)
+    rank = known_rank(self, "aten::slice_scatter", g.opset)
     axis = _int(dim, "dim") % rank
     size = sh._get_tensor_dim_size(self, axis)
     stride = 1 if is_none(step) else _int(step, "step")
@@ -460,16 +458,16 @@ def aten_slice_scatter(
     last = INT64_MAX if is_none(end) else static_number(end)
     count = sh._get_tensor_dim_size(src, axis)
     if first is not None and last is not None and size is not None:
-        positions = _i64(g, list(range(size))[slice(int(first), int(last), stride)])
+        positions = int64_constant(g, list(range(size))[slice(int(first), int(last), stride)])
     elif first is not None and count is not None and first >= 0:
-        positions = _i64(g, [int(first) + stride * i for i in range(count)])
+        positions = int64_constant(g, [int(first) + stride * i for i in range(count)])
     else:
         length = dim_size(g, src, axis)
         offsets = iota(g, length)
-        begin = _i64(g, int(first)) if first is not None else cast_to(g, start, torch.int64)
+        begin = int64_constant(g, int(first)) if first is not None else cast_to(g, start, torch.int64)
         if first is not None and first < 0:
-            begin = g.op("Add", begin, dim_size(g, self, axis) if size is None else _i64(g, size))
-        positions = g.op("Add", g.op("Mul", offsets, _i64(g, stride)), begin)
+            begin = g.op("Add", begin, dim_size(g, self, axis) if size is None else int64_constant(g, size))
+        positions = g.op("Add", g.op("Mul", offsets, int64_constant(g, stride)), begin)
     updates = cast_to(g, src, dtype_of(self) or torch.float32)
     return scatter_elements(g, self, _along(g, positions, rank, axis, g.op("Shape", updates)), updates, axis)
 

@@ -169,10 +169,12 @@ def _native_batch_norm(
     running_mean: Any,
     running_var: Any,  # noqa: A002
     training: bool,
-    momentum: float,
-    eps: float,
+    momentum: Any,
+    eps: Any,
     op: str,
 ) -> tuple[Value, Value, Value]:
+    """The batch-norm overloads' shared body; ``momentum`` and ``eps`` arrive as ATen arguments."""
+    momentum, eps = _float(momentum, "momentum", 0.1), _float(eps, "eps", 1e-5)
     if training or is_none(running_mean) or is_none(running_var):
         out, mean, invstd, _ = _batch_norm_train(g, input, weight, bias, eps, op)
         return out, mean, invstd
@@ -197,16 +199,7 @@ def aten_batch_norm(
     train = _flag(training, "training")
     sh.check_training_mode(train, "batch_norm")
     out, _, _ = _native_batch_norm(
-        g,
-        input,
-        weight,
-        bias,
-        running_mean,
-        running_var,
-        train,
-        _float(momentum, "momentum", 0.1),
-        _float(eps, "eps", 1e-5),
-        "aten::batch_norm",
+        g, input, weight, bias, running_mean, running_var, train, momentum, eps, "aten::batch_norm"
     )
     return out
 
@@ -232,8 +225,8 @@ def aten_native_batch_norm(
         running_mean,
         running_var,
         _flag(training, "training"),
-        _float(momentum, "momentum", 0.1),
-        _float(eps, "eps", 1e-5),
+        momentum,
+        eps,
         "aten::native_batch_norm",
     )
 
@@ -258,8 +251,8 @@ def aten__native_batch_norm_legit_no_training(
         running_mean,
         running_var,
         False,
-        _float(momentum, "momentum", 0.1),
-        _float(eps, "eps", 1e-5),
+        momentum,
+        eps,
         "aten::_native_batch_norm_legit_no_training",
     )
 
@@ -285,8 +278,8 @@ def aten__native_batch_norm_legit(
         running_mean,
         running_var,
         _flag(training, "training"),
-        _float(momentum, "momentum", 0.1),
-        _float(eps, "eps", 1e-5),
+        momentum,
+        eps,
         "aten::_native_batch_norm_legit",
     )
 

@@ -465,22 +465,9 @@ def aten_fused_moving_avg_obs_fake_quant(
     """The default QAT qconfig's fake quantizer, exported with its frozen qparams (observer disabled)."""
     op = "aten::fused_moving_avg_obs_fake_quant"
     return _fused_observed(
-        g,
-        op,
-        self,
-        observer_on,
-        fake_quant_on,
-        running_min,
-        running_max,
-        scale,
-        zero_point,
-        averaging_const,
-        quant_min,
-        quant_max,
-        ch_axis,
-        per_row_fake_quant,
-        symmetric_quant,
-    )[0]
+        g, op, self, observer_on, fake_quant_on, running_min, running_max, scale, zero_point,
+        averaging_const, quant_min, quant_max, ch_axis, per_row_fake_quant, symmetric_quant,
+    )[0]  # fmt: skip
 
 
 @builtin_symbolic("aten::_fused_moving_avg_obs_fq_helper", opset=_PER_TENSOR_OPSETS)
@@ -502,22 +489,9 @@ def aten__fused_moving_avg_obs_fq_helper(
 ) -> tuple[Value, Value]:
     op = "aten::_fused_moving_avg_obs_fq_helper"
     return _fused_observed(
-        g,
-        op,
-        self,
-        observer_on,
-        fake_quant_on,
-        running_min,
-        running_max,
-        scale,
-        zero_point,
-        averaging_const,
-        quant_min,
-        quant_max,
-        ch_axis,
-        per_row_fake_quant,
-        symmetric_quant,
-    )
+        g, op, self, observer_on, fake_quant_on, running_min, running_max, scale, zero_point,
+        averaging_const, quant_min, quant_max, ch_axis, per_row_fake_quant, symmetric_quant,
+    )  # fmt: skip
 
 
 @builtin_symbolic("aten::_fused_moving_avg_obs_fq_helper_functional", opset=_PER_TENSOR_OPSETS)

@@ -26,8 +26,15 @@ from onnx_migrate.legacy_symbolics import symbolic_helper as sh
 from onnx_migrate.legacy_symbolics.graph_context import GraphContext
 from onnx_migrate.legacy_symbolics.ops import shape as shape_ops
 from onnx_migrate.legacy_symbolics.ops.creation import dim_size, iota, shape_vector, static_number
-from onnx_migrate.legacy_symbolics.ops.elementwise import INT64_MAX, cast_to, dtype_of, is_none
-from onnx_migrate.legacy_symbolics.ops.elementwise import where_value
+from onnx_migrate.legacy_symbolics.ops.elementwise import (
+    INT64_MAX,
+    cast_to,
+    dtype_of,
+    int64_constant,
+    is_none,
+    known_rank,
+    where_value,
+)
 from onnx_migrate.legacy_symbolics.ops.reduction import reduce_value
 from onnx_migrate.legacy_symbolics.ops.shape import int_list, split_value, unpack_tensors
 from onnx_migrate.legacy_symbolics.registry import builtin_symbolic
@@ -38,31 +45,20 @@ __all__ = ["concat_shape"]
 Size = int | Value
 
 
-def _rank(value: Value, op: str, opset: int) -> int:
-    rank = sh._get_tensor_rank(value)
-    if rank is None:
-        raise SymbolicValueError(f"{op} needs the rank of its input at export time (opset {opset}).", value)
-    return rank
-
-
 def _int(value: Any, name: str) -> int:
     return int(sh._get_const(value, "i", name))
-
-
-def _i64(g: GraphContext, values: list[int] | int) -> Value:
-    return g.op("Constant", value_t=torch.tensor(values, dtype=torch.int64))
 
 
 def concat_shape(g: GraphContext, pieces: Sequence[Size | Sequence[int]]) -> Value:
     """A 1-D int64 shape from pieces: ints, lists of ints, 0-d or 1-D int64 values."""
     if all(isinstance(p, int) for p in pieces):
-        return _i64(g, list(pieces))  # type: ignore[arg-type]
+        return int64_constant(g, list(pieces))  # type: ignore[arg-type]
     parts = []
     for piece in pieces:
         if isinstance(piece, int):
-            parts.append(_i64(g, [piece]))
+            parts.append(int64_constant(g, [piece]))
         elif isinstance(piece, (list, tuple)):
-            parts.append(_i64(g, list(piece)))
+            parts.append(int64_constant(g, list(piece)))
         elif sh._get_tensor_rank(piece) == 0:
             parts.append(sh._reshape_helper(g, piece, [1]))
         else:
@@ -81,12 +77,12 @@ def _shape_range(g: GraphContext, value: Value, start: int, end: int) -> list[Si
 def _times(g: GraphContext, size: Size, factor: Size) -> Size:
     if isinstance(size, int) and isinstance(factor, int):
         return size * factor
-    as_value = [_i64(g, s) if isinstance(s, int) else s for s in (size, factor)]
+    as_value = [int64_constant(g, s) if isinstance(s, int) else s for s in (size, factor)]
     return g.op("Mul", *as_value)
 
 
 def _divided(g: GraphContext, size: Size, factor: int) -> Size:
-    return size // factor if isinstance(size, int) else g.op("Div", size, _i64(g, factor))
+    return size // factor if isinstance(size, int) else g.op("Div", size, int64_constant(g, factor))
 
 
 def _pieces(shape: list[Size] | Value) -> list[Any]:
@@ -101,19 +97,23 @@ def _triangle(g: GraphContext, self: Value, diagonal: Any, upper: bool, out: Any
     op = "aten::triu" if upper else "aten::tril"
     if not is_none(out):
         raise UnsupportedSymbolicError(op, g.opset, (), hint="the out= argument has no ONNX form.")
-    rank = _rank(self, op, g.opset)
+    rank = known_rank(self, op, g.opset)
     if rank < 2:
         raise SymbolicValueError(f"{op} needs a tensor of at least 2 dims, got rank {rank}.", self)
     offset = 0 if is_none(diagonal) else static_number(diagonal)
     if g.opset >= 14:
         if offset == 0:
             return g.op("Trilu", self, upper_i=int(upper))
-        k = _i64(g, int(offset)) if offset is not None else sh._reshape_helper(g, cast_to(g, diagonal, torch.int64), [])
+        k = (
+            int64_constant(g, int(offset))
+            if offset is not None
+            else sh._reshape_helper(g, cast_to(g, diagonal, torch.int64), [])
+        )
         return g.op("Trilu", self, k, upper_i=int(upper))
     rows = sh._unsqueeze_helper(g, iota(g, dim_size(g, self, rank - 2)), [1])
     cols = sh._unsqueeze_helper(g, iota(g, dim_size(g, self, rank - 1)), [0])
     distance = g.op("Sub", cols, rows)  # col - row: 0 on the diagonal, >0 above it
-    k = _i64(g, int(offset)) if offset is not None else cast_to(g, diagonal, torch.int64)
+    k = int64_constant(g, int(offset)) if offset is not None else cast_to(g, diagonal, torch.int64)
     outside = g.op("Less", distance, k) if upper else g.op("Greater", distance, k)
     zero = g.op("Constant", value_t=torch.tensor(0, dtype=dtype_of(self) or torch.float32))
     return where_value(g, outside, zero, self)
@@ -142,7 +142,7 @@ def aten_flip(g: GraphContext, self: Value, dims: Any) -> Value:
         raise SymbolicValueError(f"aten::flip needs constant dims (opset {g.opset}).", self)
     if not axes:
         return self
-    rank = _rank(self, "aten::flip", g.opset)
+    rank = known_rank(self, "aten::flip", g.opset)
     axes = [a % rank for a in axes]
     if g.opset >= 10:
         count = len(axes)
@@ -150,7 +150,7 @@ def aten_flip(g: GraphContext, self: Value, dims: Any) -> Value:
     result = self
     for axis in axes:
         size = dim_size(g, self, axis)
-        last = _i64(g, size - 1) if isinstance(size, int) else g.op("Sub", size, _i64(g, 1))
+        last = int64_constant(g, size - 1) if isinstance(size, int) else g.op("Sub", size, int64_constant(g, 1))
         result = g.op("Gather", result, g.op("Sub", last, iota(g, size)), axis_i=axis)
     return result
 
@@ -177,7 +177,7 @@ def aten_roll(g: GraphContext, self: Value, shifts: Any, dims: Any = None) -> Va
     if not axes:
         flat = sh._reshape_helper(g, self, [-1])
         return g.op("Reshape", _roll_one(g, flat, amounts[0], 0), g.op("Shape", self))
-    rank = _rank(self, "aten::roll", g.opset)
+    rank = known_rank(self, "aten::roll", g.opset)
     result = self
     for amount, axis in zip(amounts, axes, strict=True):
         result = _roll_one(g, result, amount, axis % rank)
@@ -188,7 +188,7 @@ def aten_roll(g: GraphContext, self: Value, shifts: Any, dims: Any = None) -> Va
 
 
 def _tiled(g: GraphContext, self: Value, repeats: Any, op: str) -> Value:
-    rank = _rank(self, op, g.opset)
+    rank = known_rank(self, op, g.opset)
     static = int_list(repeats, "repeats")
     count = len(static) if static is not None else len(repeats.items) if isinstance(repeats, ListValue) else None
     if count is None:
@@ -207,7 +207,7 @@ def aten_repeat(g: GraphContext, self: Value, repeats: Any) -> Value:
 @builtin_symbolic("aten::tile")
 def aten_tile(g: GraphContext, self: Value, dims: Any) -> Value:
     """``torch.tile``: like ``repeat``, with missing leading repeats taken as 1."""
-    rank = _rank(self, "aten::tile", g.opset)
+    rank = known_rank(self, "aten::tile", g.opset)
     static = int_list(dims, "dims")
     if static is not None and len(static) < rank:
         dims = ConstantValue([1] * (rank - len(static)) + static)
@@ -234,7 +234,7 @@ def _interleaved_positions(g: GraphContext, repeats: Value, length: Size) -> Val
     const = repeats.ir_value.const_value if not isinstance(repeats, ConstantValue) else None
     if const is not None and isinstance(length, int):
         counts = torch.as_tensor(const.numpy()).to(torch.int64).reshape(-1).expand(length)
-        return _i64(g, torch.repeat_interleave(torch.arange(length), counts).tolist())
+        return int64_constant(g, torch.repeat_interleave(torch.arange(length), counts).tolist())
     if g.opset < 11:
         raise UnsupportedSymbolicError(
             "aten::repeat_interleave",
@@ -243,7 +243,7 @@ def _interleaved_positions(g: GraphContext, repeats: Value, length: Size) -> Val
             hint="repeat counts known only at run time need CumSum (opset 11).",
         )
     counts = g.op("Expand", cast_to(g, sh._reshape_helper(g, repeats, [-1]), torch.int64), concat_shape(g, [length]))
-    ends = g.op("CumSum", counts, _i64(g, 0))  # where each source element's copies stop
+    ends = g.op("CumSum", counts, int64_constant(g, 0))  # where each source element's copies stop
     outputs = iota(g, reduce_value(g, "ReduceSum", counts, None, False))
     passed = g.op("Not", g.op("Less", sh._unsqueeze_helper(g, outputs, [1]), sh._unsqueeze_helper(g, ends, [0])))
     return reduce_value(g, "ReduceSum", cast_to(g, passed, torch.int64), [1], False)
@@ -268,7 +268,7 @@ def aten_repeat_interleave(
         axis = 0
     else:
         axis = _int(dim, "dim")
-    rank = _rank(self, "aten::repeat_interleave", g.opset)
+    rank = known_rank(self, "aten::repeat_interleave", g.opset)
     axis %= rank
     single = static_number(repeats) is not None or (
         isinstance(repeats, Value) and sh._get_tensor_sizes(repeats) in ([], [1])
@@ -287,7 +287,7 @@ def aten_repeat_interleave(
 
 def _block_move(g: GraphContext, self: Value, factor: int, to_space: bool, op: str) -> Value:
     """pixel_shuffle (``to_space``) or pixel_unshuffle as reshape, transpose, reshape (any rank >= 3)."""
-    rank = _rank(self, op, g.opset)
+    rank = known_rank(self, op, g.opset)
     if rank < 3:
         raise SymbolicValueError(f"{op} needs a tensor of at least 3 dims, got rank {rank}.", self)
     lead = _pieces(_shape_range(g, self, 0, rank - 3)) if rank > 3 else []
@@ -327,7 +327,7 @@ def aten_pixel_unshuffle(g: GraphContext, self: Value, downscale_factor: Any) ->
 @builtin_symbolic("aten::unflatten")
 def aten_unflatten(g: GraphContext, self: Value, dim: Any, sizes: Any) -> Value:
     """Split one dim into ``sizes`` (one of them may be -1)."""
-    rank = _rank(self, "aten::unflatten", g.opset)
+    rank = known_rank(self, "aten::unflatten", g.opset)
     axis = _int(dim, "dim") % rank
     static = int_list(sizes, "sizes")
     if static is not None:
@@ -343,17 +343,21 @@ def aten_unflatten(g: GraphContext, self: Value, dim: Any, sizes: Any) -> Value:
 @builtin_symbolic("aten::unfold", opset=(9, 11))
 def aten_unfold(g: GraphContext, self: Value, dimension: Any, size: Any, step: Any) -> Value:
     """Windows of ``size`` every ``step`` along ``dimension``, as a new last dim (a ``Gather`` of window positions)."""
-    rank = _rank(self, "aten::unfold", g.opset)
+    rank = known_rank(self, "aten::unfold", g.opset)
     axis = _int(dimension, "dimension") % rank if rank else 0
     width, stride = _int(size, "size"), _int(step, "step")
     length = dim_size(g, self, axis)
     if isinstance(length, int):
         count: Size = (length - width) // stride + 1
-        starts = _i64(g, [[i * stride] for i in range(count)])
+        starts = int64_constant(g, [[i * stride] for i in range(count)])
     else:
-        count = g.op("Add", g.op("Div", g.op("Sub", length, _i64(g, width)), _i64(g, stride)), _i64(g, 1))
-        starts = sh._unsqueeze_helper(g, g.op("Mul", iota(g, count), _i64(g, stride)), [1])
-    windows = g.op("Add", starts, _i64(g, [list(range(width))]))  # [count, width]
+        count = g.op(
+            "Add",
+            g.op("Div", g.op("Sub", length, int64_constant(g, width)), int64_constant(g, stride)),
+            int64_constant(g, 1),
+        )
+        starts = sh._unsqueeze_helper(g, g.op("Mul", iota(g, count), int64_constant(g, stride)), [1])
+    windows = g.op("Add", starts, int64_constant(g, [list(range(width))]))  # [count, width]
     picked = g.op("Gather", self, windows, axis_i=axis)  # dims: ..., count, width, ...
     perm = [d for d in range(rank + 1) if d != axis + 1] + [axis + 1]
     return picked if perm == list(range(rank + 1)) else g.op("Transpose", picked, perm_i=perm)
@@ -362,7 +366,7 @@ def aten_unfold(g: GraphContext, self: Value, dimension: Any, size: Any, step: A
 @builtin_symbolic("aten::diagonal")
 def aten_diagonal(g: GraphContext, self: Value, offset: Any = 0, dim1: Any = 0, dim2: Any = 1) -> Value:
     """The diagonal of the ``dim1``/``dim2`` planes, as a new last dim (sizes of those dims must be static)."""
-    rank = _rank(self, "aten::diagonal", g.opset)
+    rank = known_rank(self, "aten::diagonal", g.opset)
     first, second = _int(dim1, "dim1") % rank, _int(dim2, "dim2") % rank
     shift = 0 if is_none(offset) else _int(offset, "offset")
     rows, cols = sh._get_tensor_dim_size(self, first), sh._get_tensor_dim_size(self, second)
@@ -379,7 +383,7 @@ def aten_diagonal(g: GraphContext, self: Value, offset: Any = 0, dim1: Any = 0, 
     else:
         count = max(0, min(rows + shift, cols))
         positions = [(i - shift) * cols + i for i in range(count)]
-    return g.op("Gather", flat, _i64(g, positions), axis_i=rank - 2)
+    return g.op("Gather", flat, int64_constant(g, positions), axis_i=rank - 2)
 
 
 @builtin_symbolic("aten::as_strided")
@@ -402,7 +406,7 @@ def aten_as_strided(g: GraphContext, self: Value, size: Any, stride: Any, storag
 
 
 def _at_least(g: GraphContext, value: Value, dims: int) -> Value:
-    rank = _rank(value, f"aten::atleast_{dims}d", g.opset)
+    rank = known_rank(value, f"aten::atleast_{dims}d", g.opset)
     if rank >= dims:
         return value
     if rank == 0:
@@ -446,7 +450,7 @@ def aten_vstack(g: GraphContext, tensors: Any) -> Value:
 def _common_shape(g: GraphContext, items: list[Value]) -> Value:
     shapes = [sh._get_tensor_sizes(t) for t in items]
     if all(s is not None and None not in s for s in shapes):
-        return _i64(g, list(torch.broadcast_shapes(*[tuple(s) for s in shapes])))  # type: ignore[misc]
+        return int64_constant(g, list(torch.broadcast_shapes(*[tuple(s) for s in shapes])))  # type: ignore[misc]
     common = g.op("Shape", items[0])
     for item in items[1:]:
         common = g.op("Shape", g.op("Expand", item, common))
@@ -496,7 +500,7 @@ def aten_tensor_split(
     for named in (sections, indices, tensor_indices_or_sections):
         if named is not None:
             indices_or_sections = named
-    rank = _rank(self, "aten::tensor_split", g.opset)
+    rank = known_rank(self, "aten::tensor_split", g.opset)
     axis = _int(dim, "dim") % rank
     length = sh._get_tensor_dim_size(self, axis)
     spec = indices_or_sections

@@ -17,7 +17,7 @@ from onnx_migrate.errors import SymbolicValueError
 from onnx_migrate.legacy_symbolics import symbolic_helper as sh
 from onnx_migrate.legacy_symbolics.graph_context import GraphContext
 from onnx_migrate.legacy_symbolics.ops import elementwise
-from onnx_migrate.legacy_symbolics.ops.elementwise import cast_to, dtype_arg, dtype_of, is_none
+from onnx_migrate.legacy_symbolics.ops.elementwise import accumulating_input, is_none
 from onnx_migrate.legacy_symbolics.ops.shape import int_list
 from onnx_migrate.legacy_symbolics.registry import builtin_symbolic
 from onnx_migrate.legacy_symbolics.values import Value
@@ -53,35 +53,24 @@ def _keepdim(keepdim: Any) -> bool:
     return False if is_none(keepdim) else bool(sh._get_const(keepdim, "b", "keepdim"))
 
 
-def _accumulating_input(g: GraphContext, self: Value, dtype: Any) -> Value:
-    """The input of sum/prod/mean: cast to ``dtype=``, or integers and bools widened to int64 as PyTorch does."""
-    target = dtype_arg(dtype)
-    if target is not None:
-        return cast_to(g, self, target)
-    current = dtype_of(self)
-    if current is not None and not current.is_floating_point and current != torch.int64:
-        return cast_to(g, self, torch.int64)
-    return self
-
-
 @builtin_symbolic("aten::sum", opset=(9, 13))
 def aten_sum(g: GraphContext, self: Value, dim: Any = None, keepdim: Any = False, dtype: Any = None) -> Value:
     """``sum`` and ``sum.dim_IntList`` (ReduceSum's axes became an input at opset 13)."""
-    source = _accumulating_input(g, self, dtype)
+    source = accumulating_input(g, self, dtype)
     return reduce_value(g, "ReduceSum", source, _dims(dim, "aten::sum", self), _keepdim(keepdim))
 
 
 @builtin_symbolic("aten::mean", opset=(9, 18))
 def aten_mean(g: GraphContext, self: Value, dim: Any = None, keepdim: Any = False, dtype: Any = None) -> Value:
     """``mean`` and ``mean.dim`` (ReduceMean's axes became an input at opset 18)."""
-    source = _accumulating_input(g, self, dtype)
+    source = accumulating_input(g, self, dtype)
     return reduce_value(g, "ReduceMean", source, _dims(dim, "aten::mean", self), _keepdim(keepdim))
 
 
 @builtin_symbolic("aten::prod", opset=(9, 18))
 def aten_prod(g: GraphContext, self: Value, dim: Any = None, keepdim: Any = False, dtype: Any = None) -> Value:
     """``prod`` and ``prod.dim_int``."""
-    source = _accumulating_input(g, self, dtype)
+    source = accumulating_input(g, self, dtype)
     return reduce_value(g, "ReduceProd", source, _dims(dim, "aten::prod", self), _keepdim(keepdim))
 
 

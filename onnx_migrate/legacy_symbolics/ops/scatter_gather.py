@@ -18,11 +18,11 @@ from typing import Any
 
 import torch
 
-from onnx_migrate.errors import SymbolicValueError, UnsupportedSymbolicError
+from onnx_migrate.errors import UnsupportedSymbolicError
 from onnx_migrate.legacy_symbolics import symbolic_helper as sh
 from onnx_migrate.legacy_symbolics.graph_context import GraphContext
 from onnx_migrate.legacy_symbolics.ops.creation import dim_size, filled, iota, static_number
-from onnx_migrate.legacy_symbolics.ops.elementwise import cast_to, dtype_of, is_none
+from onnx_migrate.legacy_symbolics.ops.elementwise import cast_to, dtype_of, int64_constant, is_none, known_rank
 from onnx_migrate.legacy_symbolics.ops.indexing import non_negative_index, scatter_elements
 from onnx_migrate.legacy_symbolics.ops.reduction import reduce_value
 from onnx_migrate.legacy_symbolics.registry import builtin_symbolic
@@ -41,13 +41,6 @@ _SCATTER_REDUCTIONS = {
 }
 
 
-def _rank(value: Value, op: str, opset: int) -> int:
-    rank = sh._get_tensor_rank(value)
-    if rank is None:
-        raise SymbolicValueError(f"{op} needs the rank of its input at export time (opset {opset}).", value)
-    return rank
-
-
 def _axis(dim: Any, rank: int) -> int:
     axis = int(sh._get_const(dim, "i", "dim"))
     return axis % rank if rank else 0
@@ -55,10 +48,6 @@ def _axis(dim: Any, rank: int) -> int:
 
 def _dtype(value: Value) -> torch.dtype:
     return dtype_of(value) or torch.float32
-
-
-def _i64(g: GraphContext, values: list[int] | int) -> Value:
-    return g.op("Constant", value_t=torch.tensor(values, dtype=torch.int64))
 
 
 def _one_hot(g: GraphContext, index: Value, depth: int | Value) -> Value:
@@ -79,9 +68,11 @@ def _fit_to_index(g: GraphContext, src: Value, index: Value) -> Value:
     src_sizes, index_sizes = sh._get_tensor_sizes(src), sh._get_tensor_sizes(index)
     if src_sizes is not None and src_sizes == index_sizes and None not in src_sizes:
         return src
-    rank = len(index_sizes) if index_sizes is not None else _rank(index, "aten::scatter", g.opset)
+    rank = len(index_sizes) if index_sizes is not None else known_rank(index, "aten::scatter", g.opset)
     if g.opset >= 10:
-        return g.op("Slice", src, _i64(g, [0] * rank), g.op("Shape", index), _i64(g, list(range(rank))))
+        return g.op(
+            "Slice", src, int64_constant(g, [0] * rank), g.op("Shape", index), int64_constant(g, list(range(rank)))
+        )
     if index_sizes is None or None in index_sizes:
         raise UnsupportedSymbolicError(
             "aten::scatter", g.opset, (10,), hint="src larger than a dynamic index needs Slice inputs (opset 10)."
@@ -105,7 +96,7 @@ def _scatter_source(g: GraphContext, self: Value, index: Value, src: Any) -> Val
 @builtin_symbolic("aten::gather", opset=(9, 11))
 def aten_gather(g: GraphContext, self: Value, dim: Any, index: Value, sparse_grad: Any = False) -> Value:
     """``self`` picked along ``dim`` at ``index``: ``GatherElements`` from opset 11, a one-hot sum before."""
-    rank = _rank(self, "aten::gather", g.opset)
+    rank = known_rank(self, "aten::gather", g.opset)
     axis = _axis(dim, rank)
     index = cast_to(g, index, torch.int64)
     if g.opset >= 11:
@@ -165,7 +156,7 @@ def aten_scatter(
     g: GraphContext, self: Value, dim: Any, index: Value, src: Any = None, reduce: Any = None, value: Any = None
 ) -> Value:
     """``scatter.src``/``.value`` (and ``.reduce`` with ``"add"``/``"multiply"`` from opset 16)."""
-    rank = _rank(self, "aten::scatter", g.opset)
+    rank = known_rank(self, "aten::scatter", g.opset)
     axis = _axis(dim, rank)
     updates = _scatter_source(g, self, index, value if is_none(src) else src)
     return scatter_elements(
@@ -178,7 +169,7 @@ def _one_hot_sum(g: GraphContext, self: Value, axis: int, index: Value, updates:
 
     ``index`` and ``updates`` have one shape, equal to ``self``'s except along ``axis``.
     """
-    rank = _rank(self, "aten::scatter_add", g.opset)
+    rank = known_rank(self, "aten::scatter_add", g.opset)
     depth = dim_size(g, self, axis)
     chosen = _one_hot(g, non_negative_index(g, index, depth), depth)  # [*index.shape, depth]
     spread = g.op(
@@ -208,7 +199,7 @@ def aten_scatter_add(g: GraphContext, self: Value, dim: Any, index: Value, src: 
     when ``index`` covers ``self`` outside ``dim`` (the usual case), else the
     legacy scatter-into-zeros, where a repeated index counts once.
     """
-    rank = _rank(self, "aten::scatter_add", g.opset)
+    rank = known_rank(self, "aten::scatter_add", g.opset)
     axis = _axis(dim, rank)
     index = cast_to(g, index, torch.int64)
     updates = _scatter_source(g, self, index, src)
@@ -230,7 +221,7 @@ def aten_scatter_reduce(
     reduction's neutral start; ``mean`` divides a sum by a count.
     """
     name = str(sh._get_const(reduce, "s", "reduce"))
-    rank = _rank(self, "aten::scatter_reduce", g.opset)
+    rank = known_rank(self, "aten::scatter_reduce", g.opset)
     axis = _axis(dim, rank)
     index = cast_to(g, index, torch.int64)
     updates = _scatter_source(g, self, index, src)
@@ -278,13 +269,13 @@ def _spread_index(g: GraphContext, index: Value, rank: int, axis: int, shape: Va
 @builtin_symbolic("aten::index_select", opset=(9, 11))
 def aten_index_select(g: GraphContext, self: Value, dim: Any, index: Value) -> Value:
     """The slices of ``self`` at ``index`` along ``dim`` (a 0-d index keeps the dim, with size 1)."""
-    rank = _rank(self, "aten::index_select", g.opset)
+    rank = known_rank(self, "aten::index_select", g.opset)
     return g.op("Gather", self, _one_dim_index(g, index), axis_i=_axis(dim, rank))
 
 
 def _updates_shape(g: GraphContext, self: Value, axis: int, count: Value) -> Value:
     """``self``'s shape with the size along ``axis`` replaced by ``count`` (1-D)."""
-    rank = _rank(self, "aten::index_fill", g.opset)
+    rank = known_rank(self, "aten::index_fill", g.opset)
     shape = g.op("Shape", self)
     pieces = []
     if axis > 0:
@@ -298,7 +289,7 @@ def _updates_shape(g: GraphContext, self: Value, axis: int, count: Value) -> Val
 @builtin_symbolic("aten::index_fill", opset=(9, 11))
 def aten_index_fill(g: GraphContext, self: Value, dim: Any, index: Value, value: Any) -> Value:
     """``self`` with the slices at ``index`` along ``dim`` set to ``value`` (a number or 0-d tensor)."""
-    rank = _rank(self, "aten::index_fill", g.opset)
+    rank = known_rank(self, "aten::index_fill", g.opset)
     axis = _axis(dim, rank)
     index = non_negative_index(g, _one_dim_index(g, index), dim_size(g, self, axis))
     shape = _updates_shape(g, self, axis, g.op("Shape", index))
@@ -309,7 +300,7 @@ def aten_index_fill(g: GraphContext, self: Value, dim: Any, index: Value, value:
 @builtin_symbolic("aten::index_copy", opset=(9, 11))
 def aten_index_copy(g: GraphContext, self: Value, dim: Any, index: Value, source: Value) -> Value:
     """``self`` with the slices at ``index`` along ``dim`` replaced by those of ``source``."""
-    rank = _rank(self, "aten::index_copy", g.opset)
+    rank = known_rank(self, "aten::index_copy", g.opset)
     axis = _axis(dim, rank)
     source = cast_to(g, source, _dtype(self))
     if sh._get_tensor_rank(source) != rank:
@@ -324,7 +315,7 @@ def aten_index_add(g: GraphContext, self: Value, dim: Any, index: Value, source:
 
     ``ScatterElements(reduction="add")`` from opset 16, a one-hot sum before.
     """
-    rank = _rank(self, "aten::index_add", g.opset)
+    rank = known_rank(self, "aten::index_add", g.opset)
     axis = _axis(dim, rank)
     source = cast_to(g, source, _dtype(self))
     factor = static_number(alpha)

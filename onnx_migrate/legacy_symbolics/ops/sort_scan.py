@@ -18,24 +18,24 @@ from typing import Any
 
 import torch
 
-from onnx_migrate.errors import SymbolicValueError, UnsupportedSymbolicError
+from onnx_migrate.errors import UnsupportedSymbolicError
 from onnx_migrate.legacy_symbolics import symbolic_helper as sh
 from onnx_migrate.legacy_symbolics.graph_context import GraphContext
 from onnx_migrate.legacy_symbolics.ops.creation import bind_overload, dim_size, iota, static_number
-from onnx_migrate.legacy_symbolics.ops.elementwise import cast_to, dtype_arg, dtype_of, is_none
-from onnx_migrate.legacy_symbolics.ops.elementwise import where_value
+from onnx_migrate.legacy_symbolics.ops.elementwise import (
+    accumulating_input,
+    cast_to,
+    dtype_of,
+    int64_constant,
+    is_none,
+    known_rank,
+    where_value,
+)
 from onnx_migrate.legacy_symbolics.ops.reduction import reduce_value
 from onnx_migrate.legacy_symbolics.registry import builtin_symbolic
 from onnx_migrate.legacy_symbolics.values import ConstantValue, Value
 
 __all__ = ["cumulative_sum"]
-
-
-def _rank(value: Value, op: str, opset: int) -> int:
-    rank = sh._get_tensor_rank(value)
-    if rank is None:
-        raise SymbolicValueError(f"{op} needs the rank of its input at export time (opset {opset}).", value)
-    return rank
 
 
 def _axis(dim: Any, rank: int, default: int = -1) -> int:
@@ -45,10 +45,6 @@ def _axis(dim: Any, rank: int, default: int = -1) -> int:
 
 def _flag(value: Any, name: str, default: bool) -> bool:
     return default if is_none(value) else bool(sh._get_const(value, "b", name))
-
-
-def _i64(g: GraphContext, values: list[int] | int) -> Value:
-    return g.op("Constant", value_t=torch.tensor(values, dtype=torch.int64))
 
 
 # -- ordering ------------------------------------------------------------------------------------
@@ -74,7 +70,11 @@ def top_k(
             raise UnsupportedSymbolicError(op, g.opset, (10,), hint="a k known only at run time needs TopK-10.")
         values, indices = g.op("TopK", source, k_i=int(count), axis_i=axis, outputs=2)
     else:
-        k_value = _i64(g, [int(count)]) if count is not None else sh._reshape_helper(g, cast_to(g, k, torch.int64), [1])
+        k_value = (
+            int64_constant(g, [int(count)])
+            if count is not None
+            else sh._reshape_helper(g, cast_to(g, k, torch.int64), [1])
+        )
         if g.opset < 11:
             values, indices = g.op("TopK", source, k_value, axis_i=axis, outputs=2)
         else:
@@ -97,7 +97,7 @@ def aten_topk(
 ) -> tuple[Value, Value]:
     """The ``k`` largest (or smallest) elements along ``dim`` and their indices (``out`` is the legacy ``out=``)."""
     _no_out("aten::topk", g.opset, out)
-    rank = _rank(self, "aten::topk", g.opset)
+    rank = known_rank(self, "aten::topk", g.opset)
     return top_k(
         g, self, k, _axis(dim, rank), _flag(largest, "largest", True), _flag(sorted, "sorted", True), "aten::topk"
     )
@@ -123,9 +123,9 @@ def _sorted(
         args = args[:2]
     named = bind_overload(op, args, kwargs, _SORT_FORMS)
     _no_out(op, g.opset, named.pop("out", None))
-    rank = _rank(self, op, g.opset)
+    rank = known_rank(self, op, g.opset)
     if rank == 0:
-        return self, _i64(g, 0)
+        return self, int64_constant(g, 0)
     axis = _axis(named.get("dim"), rank)
     descending = _flag(named.get("descending"), "descending", False)
     return top_k(g, self, dim_size(g, self, axis), axis, descending, True, op)
@@ -155,8 +155,8 @@ def _move_to_last(g: GraphContext, value: Value, axis: int, rank: int) -> tuple[
 def cumulative_sum(g: GraphContext, value: Value, axis: int) -> Value:
     """Running sum along ``axis``: ``CumSum`` from opset 11, a product with a triangle of ones before (floats)."""
     if g.opset >= 11:
-        return g.op("CumSum", value, _i64(g, axis))
-    rank = _rank(value, "aten::cumsum", g.opset)
+        return g.op("CumSum", value, int64_constant(g, axis))
+    rank = known_rank(value, "aten::cumsum", g.opset)
     dtype = dtype_of(value) or torch.float32
     compute = dtype if dtype.is_floating_point else torch.float64
     length = dim_size(g, value, axis)
@@ -174,22 +174,11 @@ def cumulative_sum(g: GraphContext, value: Value, axis: int) -> Value:
     return cast_to(g, restored, dtype)
 
 
-def _scan_input(g: GraphContext, self: Value, dtype: Any) -> Value:
-    """Cast to ``dtype=`` when given; integers and booleans accumulate in int64, as in PyTorch."""
-    target = dtype_arg(dtype)
-    if target is not None:
-        return cast_to(g, self, target)
-    current = dtype_of(self)
-    if current is not None and not current.is_floating_point and current != torch.int64:
-        return cast_to(g, self, torch.int64)
-    return self
-
-
 @builtin_symbolic("aten::cumsum", opset=(9, 11))
 def aten_cumsum(g: GraphContext, self: Value, dim: Any, dtype: Any = None) -> Value:
     """Running sum along ``dim`` (``CumSum`` from opset 11)."""
-    source = _scan_input(g, self, dtype)
-    rank = _rank(source, "aten::cumsum", g.opset)
+    source = accumulating_input(g, self, dtype)
+    rank = known_rank(source, "aten::cumsum", g.opset)
     if rank == 0:
         return source
     return cumulative_sum(g, source, _axis(dim, rank))
@@ -215,9 +204,9 @@ def _cumprod_by_logs(g: GraphContext, value: Value, axis: int) -> Value:
     is_zero = g.op("Equal", x, zero)
     magnitude = g.op("Exp", cumulative_sum(g, g.op("Log", g.op("Where", is_zero, one, g.op("Abs", x))), axis))
     negatives = cumulative_sum(g, cast_to(g, g.op("Less", x, zero), torch.int64), axis)
-    odd = g.op("Equal", g.op("Mod", negatives, _i64(g, 2)), _i64(g, 1))
+    odd = g.op("Equal", g.op("Mod", negatives, int64_constant(g, 2)), int64_constant(g, 1))
     signed = g.op("Where", odd, g.op("Neg", magnitude), magnitude)
-    zero_seen = g.op("Greater", cumulative_sum(g, cast_to(g, is_zero, torch.int64), axis), _i64(g, 0))
+    zero_seen = g.op("Greater", cumulative_sum(g, cast_to(g, is_zero, torch.int64), axis), int64_constant(g, 0))
     result = g.op("Where", zero_seen, zero, signed)
     if not dtype.is_floating_point:
         result = g.op("Round", result)
@@ -227,8 +216,8 @@ def _cumprod_by_logs(g: GraphContext, value: Value, axis: int) -> Value:
 @builtin_symbolic("aten::cumprod", opset=(9, 11))
 def aten_cumprod(g: GraphContext, self: Value, dim: Any, dtype: Any = None) -> Value:
     """Running product along ``dim``: exact slice products for a static size, logarithms (opset 11) otherwise."""
-    source = _scan_input(g, self, dtype)
-    rank = _rank(source, "aten::cumprod", g.opset)
+    source = accumulating_input(g, self, dtype)
+    rank = known_rank(source, "aten::cumprod", g.opset)
     if rank == 0:
         return source
     axis = _axis(dim, rank)
@@ -245,7 +234,7 @@ def aten_cumprod(g: GraphContext, self: Value, dim: Any, dtype: Any = None) -> V
 @builtin_symbolic("aten::logcumsumexp", opset=(9, 11))
 def aten_logcumsumexp(g: GraphContext, self: Value, dim: Any) -> Value:
     """``log(cumsum(exp(x)))``, shifted by the maximum along ``dim`` for range (exact while values stay within ~80 of it)."""
-    rank = _rank(self, "aten::logcumsumexp", g.opset)
+    rank = known_rank(self, "aten::logcumsumexp", g.opset)
     if rank == 0:
         return self
     axis = _axis(dim, rank)
@@ -314,7 +303,7 @@ def aten_unique_dim(
     return_counts: Any = False,
 ) -> tuple[Value, Value | None, Value | None]:
     """Unique slices along ``dim``."""
-    rank = _rank(self, "aten::unique_dim", g.opset)
+    rank = known_rank(self, "aten::unique_dim", g.opset)
     return _unique(
         g,
         self,

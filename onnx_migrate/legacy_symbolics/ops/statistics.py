@@ -27,20 +27,13 @@ from onnx_migrate.legacy_symbolics import symbolic_helper as sh
 from onnx_migrate.legacy_symbolics.graph_context import GraphContext
 from onnx_migrate.legacy_symbolics.ops import elementwise
 from onnx_migrate.legacy_symbolics.ops.creation import static_number
-from onnx_migrate.legacy_symbolics.ops.elementwise import cast_to, dtype_arg, dtype_of, is_none, to_float
+from onnx_migrate.legacy_symbolics.ops.elementwise import cast_to, dtype_arg, dtype_of, is_none, known_rank, to_float
 from onnx_migrate.legacy_symbolics.ops.reduction import reduce_value
 from onnx_migrate.legacy_symbolics.ops.shape import int_list
 from onnx_migrate.legacy_symbolics.registry import builtin_symbolic
 from onnx_migrate.legacy_symbolics.values import ConstantValue, Value
 
 __all__ = ["vector_norm"]
-
-
-def _rank(value: Value, op: str, opset: int) -> int:
-    rank = sh._get_tensor_rank(value)
-    if rank is None:
-        raise SymbolicValueError(f"{op} needs the rank of its input at export time (opset {opset}).", value)
-    return rank
 
 
 def _dims(dim: Any, rank: int) -> list[int] | None:
@@ -103,7 +96,7 @@ def _python(value: Any) -> Any:
 
 def variance(g: GraphContext, self: Value, dim: Any, correction: float, keepdim: bool) -> tuple[Value, Value]:
     """``(var, mean)`` of ``self`` over ``dim`` with ``correction``."""
-    rank = _rank(self, "aten::var", g.opset)
+    rank = known_rank(self, "aten::var", g.opset)
     dims = _dims(dim, rank)
     if dims is not None and not dims:
         dims = None
@@ -187,7 +180,7 @@ def aten_linalg_vector_norm(
 ) -> Value:
     """``torch.linalg.vector_norm`` for any ``ord`` (inf, -inf, 0, 1, 2, p)."""
     source = _cast_input(g, self, dtype)
-    rank = _rank(source, "aten::linalg_vector_norm", g.opset)
+    rank = known_rank(source, "aten::linalg_vector_norm", g.opset)
     dims = _dims(dim, rank)
     return vector_norm(g, source, _order(ord), dims or None, _flag(keepdim, "keepdim"))
 
@@ -201,7 +194,7 @@ def aten_norm(g: GraphContext, self: Value, *args: Any, **kwargs: Any) -> Value:
     named = dict(zip(_NORM_FORMS.get(len(args), ()), args, strict=False))
     named.update(kwargs)
     source = _cast_input(g, self, named.get("dtype"))
-    rank = _rank(source, "aten::norm", g.opset)
+    rank = known_rank(source, "aten::norm", g.opset)
     p = _python(named.get("p"))
     order = 2.0 if p is None or p in ("fro",) else _order(named.get("p"))
     if p == "nuc":
@@ -215,7 +208,7 @@ def aten_norm(g: GraphContext, self: Value, *args: Any, **kwargs: Any) -> Value:
 @builtin_symbolic("aten::frobenius_norm", opset=(9, 18))
 def aten_frobenius_norm(g: GraphContext, self: Value, dim: Any = None, keepdim: Any = False) -> Value:
     """The square root of the sum of squares over ``dim``."""
-    rank = _rank(self, "aten::frobenius_norm", g.opset)
+    rank = known_rank(self, "aten::frobenius_norm", g.opset)
     return vector_norm(g, self, 2.0, _dims(dim, rank) or None, _flag(keepdim, "keepdim"))
 
 
@@ -244,7 +237,7 @@ def aten_linalg_matrix_norm(
 ) -> Value:
     """Matrix norms over two dims: ``"fro"``, 1, -1, inf, -inf (2, -2 and ``"nuc"`` need an SVD)."""
     source = _cast_input(g, self, dtype)
-    rank = _rank(source, "aten::linalg_matrix_norm", g.opset)
+    rank = known_rank(source, "aten::linalg_matrix_norm", g.opset)
     order = _python(ord)
     order = order if isinstance(order, str) else _order(ord)
     return _matrix_norm(g, source, order, _ordered(dim, rank), _flag(keepdim, "keepdim"))
@@ -262,7 +255,7 @@ def aten_linalg_norm(
 ) -> Value:
     """``torch.linalg.norm``: a vector norm, or a matrix norm for a string ``ord`` or two ``dim``s with an ``ord``."""
     source = _cast_input(g, self, dtype)
-    rank = _rank(source, "aten::linalg_norm", g.opset)
+    rank = known_rank(source, "aten::linalg_norm", g.opset)
     order = _python(ord)
     keep = _flag(keepdim, "keepdim")
     dims = None if is_none(dim) else _ordered(dim, rank)
@@ -278,7 +271,7 @@ def aten_linalg_norm(
 @builtin_symbolic("aten::logsumexp", opset=(9, 18))
 def aten_logsumexp(g: GraphContext, self: Value, dim: Any, keepdim: Any = False) -> Value:
     """``ReduceLogSumExp`` over ``dim`` (integers computed in the default float type)."""
-    rank = _rank(self, "aten::logsumexp", g.opset)
+    rank = known_rank(self, "aten::logsumexp", g.opset)
     source = to_float(g, self)
     if rank == 0:
         return source
@@ -310,7 +303,7 @@ def _count_true(g: GraphContext, truth: Value, dims: list[int] | None, keepdim: 
 @builtin_symbolic("aten::any", opset=(9, 13))
 def aten_any(g: GraphContext, self: Value, dim: Any = None, keepdim: Any = False) -> Value:
     """Whether some element is non-zero (``any``, ``any.dim``, ``any.dims``)."""
-    rank = _rank(self, "aten::any", g.opset)
+    rank = known_rank(self, "aten::any", g.opset)
     counted = _count_true(g, _truth(g, self), _any_dims(dim, rank), _flag(keepdim, "keepdim"))
     return g.op("Greater", counted, g.op("Constant", value_t=torch.tensor(0, dtype=torch.int64)))
 
@@ -318,7 +311,7 @@ def aten_any(g: GraphContext, self: Value, dim: Any = None, keepdim: Any = False
 @builtin_symbolic("aten::all", opset=(9, 13))
 def aten_all(g: GraphContext, self: Value, dim: Any = None, keepdim: Any = False) -> Value:
     """Whether every element is non-zero (``all``, ``all.dim``, ``all.dims``)."""
-    rank = _rank(self, "aten::all", g.opset)
+    rank = known_rank(self, "aten::all", g.opset)
     falses = _count_true(g, g.op("Not", _truth(g, self)), _any_dims(dim, rank), _flag(keepdim, "keepdim"))
     return g.op("Equal", falses, g.op("Constant", value_t=torch.tensor(0, dtype=torch.int64)))
 
@@ -326,7 +319,7 @@ def aten_all(g: GraphContext, self: Value, dim: Any = None, keepdim: Any = False
 @builtin_symbolic("aten::aminmax", opset=(9, 18))
 def aten_aminmax(g: GraphContext, self: Value, dim: Any = None, keepdim: Any = False) -> tuple[Value, Value]:
     """``(min, max)`` over ``dim`` (or everything)."""
-    rank = _rank(self, "aten::aminmax", g.opset)
+    rank = known_rank(self, "aten::aminmax", g.opset)
     dims = _any_dims(dim, rank)
     keep = _flag(keepdim, "keepdim")
     return reduce_value(g, "ReduceMin", self, dims, keep), reduce_value(g, "ReduceMax", self, dims, keep)
@@ -339,7 +332,7 @@ def aten_aminmax(g: GraphContext, self: Value, dim: Any = None, keepdim: Any = F
 def aten_cosine_similarity(g: GraphContext, x1: Value, x2: Value, dim: Any = 1, eps: Any = 1e-8) -> Value:
     """``sum(x1/|x1| * x2/|x2|)`` over ``dim``, each norm clamped below at ``eps`` (PyTorch's formula)."""
     (x1, x2), _ = elementwise.promote_operands(g, to_float(g, x1), to_float(g, x2))
-    rank = max(_rank(x1, "aten::cosine_similarity", g.opset), _rank(x2, "aten::cosine_similarity", g.opset))
+    rank = max(known_rank(x1, "aten::cosine_similarity", g.opset), known_rank(x2, "aten::cosine_similarity", g.opset))
     axis = int(sh._get_const(dim, "i", "dim")) % rank
     dtype = dtype_of(x1) or torch.float32
     floor = _constant(g, float(static_number(eps) if not is_none(eps) else 1e-8), dtype)  # type: ignore[arg-type]
@@ -357,7 +350,7 @@ def aten_pairwise_distance(
 ) -> Value:
     """The ``p``-norm of ``x1 - x2 + eps`` over the last dim."""
     (x1, x2), _ = elementwise.promote_operands(g, to_float(g, x1), to_float(g, x2))
-    rank = max(_rank(x1, "aten::pairwise_distance", g.opset), _rank(x2, "aten::pairwise_distance", g.opset))
+    rank = max(known_rank(x1, "aten::pairwise_distance", g.opset), known_rank(x2, "aten::pairwise_distance", g.opset))
     dtype = dtype_of(x1) or torch.float32
     shift = _constant(g, float(static_number(eps) if not is_none(eps) else 1e-6), dtype)  # type: ignore[arg-type]
     difference = g.op("Add", g.op("Sub", x1, x2), shift)
@@ -367,7 +360,7 @@ def aten_pairwise_distance(
 @builtin_symbolic("aten::cdist", opset=(9, 13, 18))
 def aten_cdist(g: GraphContext, x1: Value, x2: Value, p: Any = 2.0, compute_mode: Any = None) -> Value:
     """All pairwise ``p``-distances between the rows of ``x1`` ``[..., P, M]`` and ``x2`` ``[..., R, M]``."""
-    rank = _rank(x1, "aten::cdist", g.opset)
+    rank = known_rank(x1, "aten::cdist", g.opset)
     rows = sh._unsqueeze_helper(g, to_float(g, x1), [rank - 1])  # [..., P, 1, M]
     cols = sh._unsqueeze_helper(g, to_float(g, x2), [rank - 2])  # [..., 1, R, M]
     return vector_norm(g, g.op("Sub", rows, cols), _order(p), [rank], False)
@@ -379,7 +372,7 @@ def aten__weight_norm(g: GraphContext, v: Value, magnitude: Value, dim: Any = 0)
 
     The ATen argument ``g`` (the magnitude) is renamed ``magnitude``: ``g`` is the graph context.
     """
-    rank = _rank(v, "aten::_weight_norm", g.opset)
+    rank = known_rank(v, "aten::_weight_norm", g.opset)
     axis = -1 if is_none(dim) else int(sh._get_const(dim, "i", "dim"))
     dims = None if axis == -1 else [d for d in range(rank) if d != axis % rank]
     norm = vector_norm(g, v, 2.0, dims, True)
