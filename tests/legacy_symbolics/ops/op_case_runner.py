@@ -1,9 +1,8 @@
 """Run a table of ``SymbolicCase`` s: the pytest parameters and the check, shared by the per-family test modules.
 
-``test_op_cases.py`` walks ``op_cases.ALL_CASES`` with the same steps; the
-family tables of ``op_cases_rnn.py``, ``op_cases_interpolate_pad.py`` and
-``op_cases_quantized.py`` are walked by their own test modules through these two
-functions, so each family's failures show under its own file.
+Every case table (``op_cases.py`` and the family tables) is walked by its own
+test module through these two functions, so each family's failures show under
+its own file.
 """
 
 from __future__ import annotations
