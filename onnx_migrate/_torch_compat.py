@@ -17,7 +17,6 @@ from packaging.version import Version
 
 __all__ = [
     "TORCH_VERSION",
-    "autograd_apply_hook_owner",
     "export_user_error_types",
     "is_higher_order_op",
     "is_script_object",
@@ -145,19 +144,3 @@ def legacy_custom_symbolics() -> list[tuple[str, int, Any]]:
         if isinstance(overrides, dict):
             found.extend((name, opset, fn) for opset, fn in overrides.items())
     return found
-
-
-def autograd_apply_hook_owner() -> type:
-    """The class whose ``apply`` to hook to see every ``autograd.Function`` call.
-
-    ``Function.apply`` ends in ``super().apply(...)``, which resolves on the
-    private ``torch.autograd.function._SingleLevelFunction``. Hooking there (a
-    class that defines no ``apply`` of its own) also catches calls through
-    aliases taken before the hook (``my_op = MyFunction.apply``, a common
-    legacy pattern). Without that class, ``Function`` itself is returned.
-    """
-    function = torch.autograd.Function
-    owner = getattr(torch.autograd.function, "_SingleLevelFunction", None)
-    if isinstance(owner, type) and owner in function.__mro__[1:] and "apply" not in vars(owner):
-        return owner
-    return function

@@ -4,12 +4,15 @@ The legacy exporter kept each ``MyFunction.apply(...)`` as one ``prim::PythonOp`
 and asked ``MyFunction.symbolic(g, *args)`` for its ONNX form. ``torch.export``
 traces through ``forward`` instead, and the custom node silently disappears.
 
-For the duration of one capture (:func:`routed`), ``apply`` is hooked. A call
-on a class with ``symbolic`` becomes a call of a ``torch.library`` custom op made
-once per class (namespace ``onnx_migrate_autograd``); it takes the tensor
-arguments, the dynamic sizes, and a call id. Its real and fake implementations
-run the class's own ``apply``, so shapes and dtypes come out right under
-``torch.export`` fake tensors. The other arguments (ints, floats, strings,
+For the duration of one capture (:func:`routed`), every call of a user
+``Function`` is intercepted (:mod:`~onnx_migrate.compat.autograd_interception`:
+through ``MyFunction.apply`` and through aliases taken at import time, on every
+torch). A call on a class with ``symbolic`` becomes a call of a ``torch.library``
+custom op made once per class (namespace ``onnx_migrate_autograd``); it takes the
+tensor arguments, the dynamic sizes, and a call id. Its implementations run the
+class's own ``forward``, so shapes and dtypes come out right under ``torch.export``
+fake tensors; a ``forward`` that needs real values gets outputs shaped by an eager
+run instead (:mod:`~onnx_migrate.compat.autograd_real_outputs`). The other arguments (ints, floats, strings,
 lists, ``None``, any object) wait in a side table under the call id. At
 translation, the op's symbolic rebuilds the legacy call — tensors as graph
 values, everything else as the raw Python objects the legacy exporter passed —
@@ -20,11 +23,13 @@ them, and the export report says so — unless a custom symbolic is registered f
 ``prim::PythonOp`` at the export's opset: then, as in the legacy exporter, such a
 call is one node too and that symbolic receives it with the legacy convention
 (see :mod:`~onnx_migrate.compat.python_op`). Either symbolic sees the call as a
-``prim::PythonOp`` node in ``g.original_node``. The hook is removed when the capture ends,
-even on error; the user's classes and model are never modified.
+``prim::PythonOp`` node in ``g.original_node``. The interception is removed when the
+capture ends, even on error; the user's classes and model are left as they were.
 
-Only non-strict capture is routed: ``torch.export(strict=True)`` (dynamo)
-handles ``autograd.Function`` itself and never reaches the hook.
+Only non-strict capture is routed: ``torch.export(strict=True)`` (dynamo) traces
+``forward`` itself, so :func:`capture` refuses a strict capture of a model that
+calls a ``Function`` with ``symbolic`` (the custom node would be lost) and says
+to export with ``strict=False``.
 """
 
 from __future__ import annotations
@@ -38,20 +43,23 @@ import re
 import threading
 import weakref
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, TypeVar
 
 import torch
 from onnx_migrate._torch_compat import pytree
 
-from onnx_migrate import _torch_compat
+from onnx_migrate.compat import autograd_interception as _interception
 from onnx_migrate.compat import python_op as _python_op
+from onnx_migrate.compat.autograd_real_outputs import RealOutputs, RecordedCall, run_model_eagerly
 from onnx_migrate.compat.export_report import ExportReport
-from onnx_migrate.errors import OnnxMigrateError, TranslationError
+from onnx_migrate.errors import CaptureError, OnnxMigrateError, TranslationError
 from onnx_migrate.legacy_symbolics.export_context import current_export
 from onnx_migrate.legacy_symbolics.registry import BASE_OPSET, SymbolicRegistry
 from onnx_migrate.legacy_symbolics.values import ConstantValue, ListValue
 
-__all__ = ["OP_NAMESPACE", "routed"]
+__all__ = ["OP_NAMESPACE", "begin_trace", "capture", "routed"]
+
+_T = TypeVar("_T")
 
 #: The ``torch.library`` namespace of the ops standing for ``autograd.Function`` calls.
 OP_NAMESPACE = "onnx_migrate_autograd"
@@ -77,6 +85,9 @@ class _Call:
     out_constants: list[Any] = dataclasses.field(default_factory=list)
     #: The ``prim::PythonOp`` symbolic that exports this call (classes without ``symbolic``).
     python_op: Callable[..., Any] | None = None
+    #: Where a fake run that fails asks for real outputs, and what an eager run recorded for this call.
+    real_outputs: RealOutputs | None = None
+    recorded: RecordedCall | None = None
 
     @classmethod
     def split(cls, function: type, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[_Call, list[Any], list[Any]]:
@@ -142,6 +153,17 @@ class _Routing:
     report: ExportReport | None
     call_ids: list[int] = dataclasses.field(default_factory=list)
     traced_through: dict[str, None] = dataclasses.field(default_factory=dict)
+    real_outputs: RealOutputs = dataclasses.field(default_factory=RealOutputs)
+    #: How many calls of each class (by id: classes are never held) this trace or eager run has made.
+    ordinals: dict[int, int] = dataclasses.field(default_factory=dict)
+    #: The classes an eager run saw exported as one node each (their qualified names).
+    recorded_classes: dict[str, None] = dataclasses.field(default_factory=dict)
+
+    def next_key(self, cls: type) -> tuple[int, int]:
+        """The key of the call being made: ``(id(cls), n)`` for the n-th call of ``cls``."""
+        ordinal = self.ordinals.get(id(cls), 0)
+        self.ordinals[id(cls)] = ordinal + 1
+        return id(cls), ordinal
 
 
 @dataclasses.dataclass(frozen=True)
@@ -152,8 +174,6 @@ class _RoutedOp:
 
 
 _ACTIVE: contextvars.ContextVar[_Routing | None] = contextvars.ContextVar("onnx_migrate_autograd_routing", default=None)
-# True while a class's own apply runs inside the op's implementation (nested calls are not routed).
-_SUSPENDED: contextvars.ContextVar[bool] = contextvars.ContextVar("onnx_migrate_autograd_suspended", default=False)
 
 _LOCK = threading.RLock()
 _CALLS: dict[int, _Call] = {}
@@ -163,43 +183,35 @@ _OP_IDS = itertools.count()
 _OPS: weakref.WeakKeyDictionary[type, _RoutedOp] = weakref.WeakKeyDictionary()
 
 
-class _Missing:
-    pass
+# -- what to do with one call ---------------------------------------------------------------------
 
 
-_MISSING = _Missing()
-_HOOK: dict[str, Any] = {"depth": 0, "owner": None, "saved": _MISSING}
-
-
-# -- the hook ---------------------------------------------------------------------------------
-
-
-def _make_hook(owner: type, saved: Any) -> Callable[..., Any]:
-    """The hooked ``apply`` of ``owner``; ``saved`` is what ``owner`` itself defined before (if anything).
-
-    Both are bound here, so a call already inside the hook when it is removed still completes.
-    """
-
-    def passthrough(cls: type, *args: Any, **kwargs: Any) -> Any:
-        if saved is not _MISSING:
-            return saved.__get__(None, cls)(*args, **kwargs)
-        return super(owner, cls).apply(*args, **kwargs)
-
-    def hooked_apply(cls: type, *args: Any, **kwargs: Any) -> Any:
-        routing = _ACTIVE.get()
-        if routing is None or _SUSPENDED.get() or not issubclass(cls, torch.autograd.Function):
-            return passthrough(cls, *args, **kwargs)
-        if not callable(getattr(cls, "symbolic", None)):
-            if cls.__module__.startswith("torch."):  # torch's own (custom-op autograd) are no user concern
-                return passthrough(cls, *args, **kwargs)
-            python_op = _python_op_symbolic(routing)
-            if python_op is not None:
-                return _apply_as_one_op(routing, cls, args, kwargs, python_op=python_op)
+def _handle_call(cls: type, args: tuple[Any, ...], kwargs: dict[str, Any], run: Callable[[], Any]) -> Any:
+    """The interception handler: one node for a class with ``symbolic``, its ``forward`` otherwise."""
+    routing = _ACTIVE.get()
+    if routing is None:
+        return run()
+    python_op = None
+    if not callable(getattr(cls, "symbolic", None)):
+        python_op = _python_op_symbolic(routing)
+        if python_op is None:
             routing.traced_through.setdefault(f"{cls.__module__}.{cls.__qualname__}", None)
-            return passthrough(cls, *args, **kwargs)
-        return _apply_as_one_op(routing, cls, args, kwargs)
+            return run()
+    if routing.real_outputs.is_recording:
+        return _record_real_call(routing, cls, args, kwargs, run)
+    return _apply_as_one_op(routing, cls, args, kwargs, python_op=python_op)
 
-    return hooked_apply
+
+def _record_real_call(
+    routing: _Routing, cls: type, args: tuple[Any, ...], kwargs: dict[str, Any], run: Callable[[], Any]
+) -> Any:
+    """Eager run: the real ``forward`` (calls nested in it are not nodes of their own, as in capture)."""
+    with _interception.suspended():
+        output = run()
+    inputs = [leaf for leaf in pytree.tree_leaves((args, kwargs)) if isinstance(leaf, torch.Tensor)]
+    routing.real_outputs.record(routing.next_key(cls), inputs, output)
+    routing.recorded_classes.setdefault(f"{cls.__module__}.{cls.__qualname__}", None)
+    return output
 
 
 def _python_op_symbolic(routing: _Routing) -> Callable[..., Any] | None:
@@ -217,6 +229,9 @@ def _apply_as_one_op(
 ) -> Any:
     call, tensors, sizes = _Call.split(cls, args, kwargs)
     call.python_op = python_op
+    key = routing.next_key(cls)
+    call.recorded = routing.real_outputs.calls.get(key)
+    call.real_outputs = routing.real_outputs
     call_id = next(_CALL_IDS)
     with _LOCK:
         _CALLS[call_id] = call
@@ -228,35 +243,13 @@ def _apply_as_one_op(
 
 
 @contextlib.contextmanager
-def _apply_hooked() -> Iterator[None]:
-    with _LOCK:
-        if _HOOK["depth"] == 0:
-            owner = _torch_compat.autograd_apply_hook_owner()
-            saved = vars(owner).get("apply", _MISSING)
-            _HOOK["owner"], _HOOK["saved"] = owner, saved
-            owner.apply = classmethod(_make_hook(owner, saved))  # type: ignore[attr-defined]
-        _HOOK["depth"] += 1
-    try:
-        yield
-    finally:
-        with _LOCK:
-            _HOOK["depth"] -= 1
-            if _HOOK["depth"] == 0:
-                owner, saved = _HOOK["owner"], _HOOK["saved"]
-                if saved is _MISSING:
-                    delattr(owner, "apply")
-                else:
-                    owner.apply = saved
-                _HOOK["owner"], _HOOK["saved"] = None, _MISSING
-
-
-@contextlib.contextmanager
 def routed(registry: SymbolicRegistry, report: ExportReport | None = None) -> Iterator[None]:
     """Export each ``autograd.Function`` with ``symbolic`` as one node while the block runs.
 
     Wrap capture *and* translation in it: the symbolics registered into
     ``registry`` (the export's snapshot) read the call table, which is emptied
-    when the block ends.
+    when the block ends. Capture with :func:`capture` inside the block, so that
+    a ``forward`` that needs real tensors gets their outputs.
 
     Args:
         registry: the export's registry snapshot; the op symbolics are registered there.
@@ -265,7 +258,7 @@ def routed(registry: SymbolicRegistry, report: ExportReport | None = None) -> It
     routing = _Routing(registry, report)
     token = _ACTIVE.set(routing)
     try:
-        with _apply_hooked():
+        with _interception.intercepted(_handle_call):
             yield
     finally:
         _ACTIVE.reset(token)
@@ -280,11 +273,75 @@ def routed(registry: SymbolicRegistry, report: ExportReport | None = None) -> It
                 )
 
 
+def begin_trace() -> None:
+    """A new ``torch.export`` trace starts: call ordinals count from zero again."""
+    routing = _ACTIVE.get()
+    if routing is not None:
+        routing.ordinals.clear()
+
+
+def capture(
+    capture_fn: Callable[[], _T],
+    module: torch.nn.Module,
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
+    strict: bool = False,
+) -> _T:
+    """``capture_fn()``; if a routed ``forward`` could not run on fake tensors, run the model for real and retry.
+
+    The retry captures with each such call's outputs shaped as the eager run made them,
+    as the legacy exporter did (it traced with the real inputs). A strict capture
+    (dynamo) traces every ``forward`` itself, so it first checks, with one eager run,
+    that no call needs its ``symbolic``.
+    """
+    routing = _ACTIVE.get()
+    if routing is None:
+        return capture_fn()
+    if strict:
+        _refuse_strict_capture_of_symbolics(routing, module, args, kwargs)
+        return capture_fn()
+    try:
+        return capture_fn()
+    except Exception as first:
+        if routing.real_outputs.needed is None:
+            raise
+        fake_failure = routing.real_outputs.needed
+        routing.real_outputs.needed = None
+        try:
+            _record_eager_run(routing, module, args, kwargs)
+        except Exception as eager_failure:
+            first.add_note(
+                f"An autograd.Function forward could not run on torch.export's fake tensors ({fake_failure!r}), "
+                f"and running the model on the example inputs failed as well: {eager_failure!r}."
+            )
+            raise first from None
+        return capture_fn()
+
+
+def _record_eager_run(routing: _Routing, module: torch.nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+    routing.ordinals.clear()
+    with routing.real_outputs.recording():
+        run_model_eagerly(module, args, kwargs)
+    routing.ordinals.clear()
+
+
+def _refuse_strict_capture_of_symbolics(
+    routing: _Routing, module: torch.nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> None:
+    _record_eager_run(routing, module, args, kwargs)
+    if routing.recorded_classes:
+        names = ", ".join(routing.recorded_classes)
+        raise CaptureError(
+            f"strict=True captures with dynamo, which traces the forward of autograd.Function {names} instead of "
+            "exporting its symbolic as one node (the custom node would be lost). Export with strict=False "
+            "(the default) to keep it."
+        )
+
+
 # -- the op standing for one class ----------------------------------------------------------------
 
 
-def _run_forward(inputs: list[torch.Tensor], sizes: list[Any], call_id: int) -> list[torch.Tensor]:
-    """Real and fake implementation of every routed op: the class's own ``apply``."""
+def _call_of(call_id: int) -> _Call:
     with _LOCK:
         call = _CALLS.get(call_id)
     if call is None:
@@ -292,14 +349,29 @@ def _run_forward(inputs: list[torch.Tensor], sizes: list[Any], call_id: int) -> 
             f"{OP_NAMESPACE} ops stand for autograd.Function calls only while onnx_migrate exports a model; "
             f"call {call_id} is not part of a running export."
         )
+    return call
+
+
+def _run_forward(inputs: list[torch.Tensor], sizes: list[Any], call_id: int) -> list[torch.Tensor]:
+    """Real implementation of every routed op: the class's own ``apply``."""
+    call = _call_of(call_id)
     args, kwargs = call.arguments(list(inputs), list(sizes))
-    token = _SUSPENDED.set(True)
-    try:
-        output = call.cls.apply(*args, **kwargs)  # type: ignore[attr-defined]
-    finally:
-        _SUSPENDED.reset(token)
+    output = _interception.passthrough_apply(call.cls, *args, **kwargs)
     # Fresh tensors: an op that mutates nothing must not return its inputs or views of them.
     return [tensor.clone() for tensor in call.record_outputs(output)]
+
+
+def _run_forward_on_fakes(inputs: list[torch.Tensor], sizes: list[Any], call_id: int) -> list[torch.Tensor]:
+    """Fake implementation: ``forward`` on fake tensors, or the outputs an eager run recorded for this call."""
+    call = _call_of(call_id)
+    if call.recorded is not None:
+        return call.record_outputs(call.recorded.stand_in(list(inputs)))
+    try:
+        return _run_forward(inputs, sizes, call_id)
+    except Exception as exc:
+        if call.real_outputs is not None:
+            call.real_outputs.needed = exc  # capture() runs the model for real and captures again
+        raise
 
 
 def _routed_op(cls: type) -> _RoutedOp:
@@ -311,7 +383,7 @@ def _routed_op(cls: type) -> _RoutedOp:
         op_name = f"{base}_{next(_OP_IDS)}"
         qualified = f"{OP_NAMESPACE}::{op_name}"
         op = torch.library.custom_op(qualified, _run_forward, mutates_args=(), schema=_SCHEMA)
-        op.register_fake(_run_forward)
+        op.register_fake(_run_forward_on_fakes)
         routed_op = _RoutedOp(qualified, op, _make_symbolic(cls))
         _OPS[cls] = routed_op
         return routed_op

@@ -20,6 +20,7 @@ import torch
 from onnx_migrate._torch_compat import pytree
 
 from onnx_migrate import _torch_compat
+from onnx_migrate.compat import autograd_functions as _autograd_functions
 from onnx_migrate.compat.options import ExportOptions
 from onnx_migrate.errors import CaptureError, ExportOptionError
 from onnx_migrate.legacy_symbolics.export_context import TrainingMode
@@ -286,6 +287,7 @@ def _run_export(
             dynamic_shapes = dict(bound.arguments)
         except (TypeError, ValueError):
             dynamic_shapes = dynamic_shapes.args if not dynamic_shapes.kwargs else dynamic_shapes.kwargs
+    _autograd_functions.begin_trace()
     with _torch_compat.size_oblivious_dims(), warnings.catch_warnings():
         warnings.simplefilter("ignore", FutureWarning)
         return torch.export.export(model, args, kwargs=kwargs or None, dynamic_shapes=dynamic_shapes, strict=strict)

@@ -22,6 +22,7 @@ from onnx_migrate._torch_compat import pytree
 
 from onnx_migrate import _torch_compat
 from onnx_migrate.compat import autograd_functions as _autograd_functions
+from onnx_migrate.compat.autograd_real_outputs import run_model_eagerly
 from onnx_migrate.compat import capture as _capture
 from onnx_migrate.compat import decompose as _decompose
 from onnx_migrate.compat import finalize as _finalize
@@ -174,7 +175,13 @@ def export(
             _torch_compat.onnx_exporting_flag(),
             _autograd_functions.routed(symbolics, report),
         ):
-            captured = _capture.capture(module, call_args, call_kwargs, options)
+            captured = _autograd_functions.capture(
+                lambda: _capture.capture(module, call_args, call_kwargs, options),
+                module,
+                call_args,
+                call_kwargs,
+                strict=options.strict,
+            )
             report.status.capture = True
             captured.program, report.decomposed = _decompose.decompose_unsupported(
                 captured.program, symbolics, options.opset_version
@@ -236,17 +243,7 @@ def _check(onnx_model: ir.Model, options: ExportOptions, report: ExportReport) -
 
 
 def _verify_result(result: ExportResult, module: torch.nn.Module, captured: _capture.CapturedModel, report: ExportReport) -> None:
-    buffers = {name: b.detach().clone() for name, b in module.named_buffers()}
-    try:
-        # fork_rng: the eager run (dropout in training mode) must not advance the user's random state.
-        with torch.no_grad(), torch.random.fork_rng(devices=[]):
-            eager = module(*captured.args, **captured.kwargs)
-    finally:
-        # Running the model (e.g. batch norm in training mode) must not change the user's buffers.
-        with torch.no_grad():
-            for name, b in module.named_buffers():
-                if name in buffers:
-                    b.copy_(buffers[name])
+    eager = run_model_eagerly(module, captured.args, captured.kwargs)
     graph = result.model.graph
     user_inputs = [spec.name for spec in captured.inputs]
     comparisons = _verify.compare_with_eager(

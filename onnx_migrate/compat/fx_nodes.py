@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import operator
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 import torch
@@ -58,13 +59,17 @@ def describe(node: torch.fx.Node) -> NodeInfo:
     return NodeInfo(f"{module.replace('.', '_') or 'python'}::{name}", "default")
 
 
+#: Frames in onnx_migrate itself (the autograd.Function interception) are never the user's line.
+_PACKAGE_DIR = str(Path(__file__).resolve().parent.parent)
+
+
 def source_line(node: torch.fx.Node) -> str:
     """``File "model.py", line 12, in forward: y = x.relu()`` of the user's code, or ``""``."""
     trace = node.meta.get("stack_trace") or ""
     lines = [ln.rstrip() for ln in trace.splitlines() if ln.strip()]
     for index in range(len(lines) - 1, -1, -1):
         text = lines[index].strip()
-        if text.startswith("File ") and "/torch/" not in text:
+        if text.startswith("File ") and "/torch/" not in text and _PACKAGE_DIR not in text:
             code = lines[index + 1].strip() if index + 1 < len(lines) and not lines[index + 1].strip().startswith("File ") else ""
             return f"{text}: {code}" if code else text
     return ""

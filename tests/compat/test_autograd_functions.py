@@ -13,6 +13,7 @@ import torch
 from _export_helpers import assert_parity, op_types, run_ort
 
 import onnx_migrate
+from onnx_migrate.compat import autograd_interception
 from onnx_migrate import _torch_compat
 from onnx_migrate.errors import CaptureError, TranslationError
 
@@ -166,12 +167,12 @@ def test_classes_without_symbolic_are_traced_through_and_reported() -> None:
 
 def test_the_class_and_the_model_are_unchanged_after_export() -> None:
     """Test: after export the class's dict, torch's apply and autograd through the class are as before."""
-    owner = _torch_compat.autograd_apply_hook_owner()
+    owner = autograd_interception.apply_owner()
     before_owner, before_class = dict(vars(owner)), dict(vars(ScaleShift))
     model = Outer()
     before_params = {k: v.detach().clone() for k, v in model.state_dict().items()}
     onnx_migrate.export(model, (torch.randn(3, 4),), opset_version=11)
-    assert dict(vars(owner)) == before_owner and "apply" not in vars(owner)
+    assert dict(vars(owner)) == before_owner
     assert dict(vars(ScaleShift)) == before_class
     assert all(torch.equal(v, before_params[k]) for k, v in model.state_dict().items())
     x = torch.randn(3, 4, requires_grad=True)
@@ -198,9 +199,11 @@ def test_the_hook_is_removed_when_capture_fails() -> None:
         def forward(self, x: torch.Tensor) -> torch.Tensor:
             return Exploding.apply(x)
 
+    owner = autograd_interception.apply_owner()
+    before_owner, before_class = dict(vars(owner)), dict(vars(Exploding))
     with pytest.raises(CaptureError, match="boom in forward"):
         onnx_migrate.export(Model(), (torch.randn(2),), opset_version=11)
-    assert "apply" not in vars(_torch_compat.autograd_apply_hook_owner())
+    assert dict(vars(owner)) == before_owner and dict(vars(Exploding)) == before_class
 
 
 def _export_with(symbolic) -> None:

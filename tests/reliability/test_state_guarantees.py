@@ -32,6 +32,7 @@ import torch
 from _reliability_support import ModelState, registry_fingerprint
 
 import onnx_migrate
+from onnx_migrate.compat import autograd_interception
 from onnx_migrate import _torch_compat
 from onnx_migrate.compat import autograd_functions
 from onnx_migrate.compat import export as export_module
@@ -138,7 +139,7 @@ OUTCOMES = [
 
 def process_state() -> dict[str, Any]:
     """Process-wide state an export touches while it runs and must put back."""
-    owner = _torch_compat.autograd_apply_hook_owner()
+    owner = autograd_interception.apply_owner()
     return {
         "grad_enabled": torch.is_grad_enabled(),
         "default_dtype": torch.get_default_dtype(),
