@@ -88,7 +88,13 @@ def export_with_dynamo(
             _torch_compat.onnx_exporting_flag(),
             _autograd_functions.routed(symbolics, report),
         ):
-            captured = _capture.capture(module, call_args, call_kwargs, options)
+            captured = _autograd_functions.capture(
+                lambda: _capture.capture(module, call_args, call_kwargs, options),
+                module,
+                call_args,
+                call_kwargs,
+                strict=options.strict,
+            )
             report.status.capture = True
             table = translation_table(
                 symbolics, build_opset, custom_opsets=options.custom_opsets, export_context=context, report=report

@@ -244,3 +244,17 @@ def test_interception_leaves_every_class_as_it_was() -> None:
     onnx_migrate.export(QuantizedLinear(), (torch.randn(2, 6),), None, opset_version=13)
     assert [dict(vars(owner))] + [dict(vars(cls)) for cls in classes] == before
     assert torch.equal(twice(torch.ones(2)), torch.full((2,), 2.0))
+
+
+def test_the_dynamo_backend_gets_real_forward_outputs_too() -> None:
+    """Test: backend="dynamo" captures through the same route, so a value-reading forward exports there too."""
+    model = QuantizedLinear().eval()
+    result = onnx_migrate.export(
+        model, (torch.randn(2, 6),), None, opset_version=18, backend="dynamo",
+        input_names=["x"], dynamic_axes={"x": {0: "batch"}},
+    )  # fmt: skip
+    assert op_types(result.model_proto).count("QuantizeLinear") == 1
+    x3 = torch.randn(3, 6)
+    (got,) = run_ort(result.model_proto, {result.model_proto.graph.input[0].name: x3})
+    with torch.no_grad():
+        np.testing.assert_allclose(got, model(x3).numpy(), atol=1e-5)
