@@ -26,6 +26,7 @@ from onnx_migrate.bridge.arguments import legacy_arguments
 from onnx_migrate.bridge.graph_context import BridgeGraphBuilder, BridgeGraphContext
 from onnx_migrate.compat import fx_nodes
 from onnx_migrate.compat.export_report import ExportReport
+from onnx_migrate.compat.fx_nodes import bind_schema_arguments
 from onnx_migrate.compat.translate import fit_to_signature
 from onnx_migrate.errors import OnnxMigrateError, TranslationError
 from onnx_migrate.legacy_symbolics.export_context import ExportContext, active_export
@@ -137,7 +138,9 @@ def _run(
         session.report.record_symbolic(qualified, entry)
     try:
         with active_export(session.export_context):
-            result = entry.fn(g, *fit_to_signature(entry.fn, values, explicit))
+            names = [name for name, _, _ in bind_schema_arguments(schema, args, kwargs)]
+            call_args, call_kwargs = fit_to_signature(entry.fn, values, explicit, names)
+            result = entry.fn(g, *call_args, **call_kwargs)
         outputs = _Outputs(qualified, schema, entry, fx_node, g).check(result)
     except OnnxMigrateError as exc:
         if not getattr(exc, BRIDGE_ERROR_MARK, False):

@@ -64,8 +64,29 @@ def _symbolic_dims(val: torch.Tensor) -> list[int | str]:
     return dims
 
 
+def _shape_from_example(example: torch.Tensor, inferred: ir.Shape | None) -> ir.Shape:
+    """``inferred`` with every dim it does not know taken from torch.export's example value.
+
+    ONNX per-node inference loses dims that torch.export knew all along (after a
+    ``Reshape`` to a computed shape and a ``Transpose``, every dim is ``*``), and
+    symbolics need them (``unbind`` needs the static size of its dim). A dim that
+    inference knows is kept; a different rank keeps inference's answer, since the
+    symbolic may legitimately return another layout.
+    """
+    dims = [d if isinstance(d, int) else ir.SymbolicDim(d) for d in _symbolic_dims(example)]
+    if inferred is None:
+        return ir.Shape(dims)
+    if len(inferred) != len(dims):
+        return inferred
+    merged = [
+        known if isinstance(known, int) or (isinstance(known, ir.SymbolicDim) and known.value is not None) else ours
+        for known, ours in zip(inferred, dims, strict=True)
+    ]
+    return ir.Shape(merged)
+
+
 def _set_type_from_example(value: Any, example: Any) -> None:
-    """Fill what ONNX inference could not tell from the FX example value (dtype, shape)."""
+    """Fill what ONNX inference could not tell from the FX example value (dtype, dims)."""
     if not isinstance(value, Value) or isinstance(value, (ConstantValue, ListValue)):
         return
     if isinstance(example, torch.Tensor):
@@ -75,8 +96,8 @@ def _set_type_from_example(value: Any, example: Any) -> None:
                 irv.dtype = scalar_types.dtype_to_ir(example.dtype)
             except OnnxMigrateError:
                 pass
-        if irv.shape is None:
-            irv.shape = ir.Shape([d if isinstance(d, int) else ir.SymbolicDim(d) for d in _symbolic_dims(example)])
+        if irv.shape is None or not irv.shape.is_static():
+            irv.shape = _shape_from_example(example, irv.shape)
     elif isinstance(example, (torch.SymInt, int)) and not isinstance(example, bool):
         irv = value.ir_value
         if irv.dtype is None:
@@ -85,32 +106,57 @@ def _set_type_from_example(value: Any, example: Any) -> None:
             irv.shape = ir.Shape([])
 
 
+@dataclasses.dataclass(frozen=True)
+class _Signature:
+    """What a symbolic accepts after ``g``: how many positionals, and which names by keyword."""
+
+    positional: int | None  # None: any number (*args)
+    keywords: frozenset[str]
+    any_keyword: bool  # **kwargs
+
+
 @functools.lru_cache(maxsize=2048)
-def _positional_capacity(fn: Callable[..., Any]) -> int | None:
-    """How many arguments after ``g`` the function takes positionally (``None``: any number)."""
+def _signature(fn: Callable[..., Any]) -> _Signature | None:
     try:
         params = list(inspect.signature(fn).parameters.values())
     except (TypeError, ValueError):
         return None
-    if any(p.kind == inspect.Parameter.VAR_POSITIONAL for p in params):
-        return None
-    positional = [p for p in params if p.kind in (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)]
-    return max(len(positional) - 1, 0)
+    kinds = inspect.Parameter
+    positional = [p for p in params if p.kind in (kinds.POSITIONAL_ONLY, kinds.POSITIONAL_OR_KEYWORD)]
+    return _Signature(
+        positional=None if any(p.kind == kinds.VAR_POSITIONAL for p in params) else max(len(positional) - 1, 0),
+        keywords=frozenset(p.name for p in params[1:] if p.kind in (kinds.POSITIONAL_OR_KEYWORD, kinds.KEYWORD_ONLY)),
+        any_keyword=any(p.kind == kinds.VAR_KEYWORD for p in params),
+    )
 
 
-def fit_to_signature(fn: Callable[..., Any], values: Sequence[Any], explicit: Sequence[bool]) -> list[Any]:
-    """``values`` (one per schema argument) trimmed to what ``fn`` takes positionally.
+def fit_to_signature(
+    fn: Callable[..., Any], values: Sequence[Any], explicit: Sequence[bool], names: Sequence[str] | None = None
+) -> tuple[list[Any], dict[str, Any]]:
+    """``(args, kwargs)`` calling ``fn`` with ``values`` (one per schema argument, in schema order).
 
-    Only trailing arguments left at their schema default are dropped: a symbolic
-    written for fewer arguments than the schema has still runs, as in legacy.
+    TorchScript nodes carried every argument positionally, keyword-only ones
+    included, and legacy symbolics take them so. A symbolic written for fewer
+    arguments than the schema has still runs, as in legacy: trailing arguments
+    left at their schema default are dropped, and an argument the call did give
+    beyond ``fn``'s positionals goes by its schema name when ``fn`` takes that
+    name (``def sym(g, self, dtype=None, **kwargs)`` for ``_to_copy(self, *,
+    dtype, layout, device, ...)``).
     """
     fitted = list(values)
-    capacity = _positional_capacity(fn)
-    if capacity is None or capacity >= len(fitted):
-        return fitted
-    while len(fitted) > capacity and not explicit[len(fitted) - 1]:
-        fitted.pop()
-    return fitted
+    signature = _signature(fn)
+    if signature is None or signature.positional is None or signature.positional >= len(fitted):
+        return fitted, {}
+    capacity = signature.positional
+    keywords: dict[str, Any] = {}
+    for index in range(len(fitted) - 1, capacity - 1, -1):
+        if not explicit[index]:
+            continue
+        name = names[index] if names is not None else None
+        if name is None or not (signature.any_keyword or name in signature.keywords):
+            return fitted[: index + 1], dict(reversed(keywords.items()))
+        keywords[name] = fitted[index]
+    return fitted[:capacity], dict(reversed(keywords.items()))
 
 
 def legacy_constant(obj: Any) -> Any:
@@ -268,11 +314,11 @@ class _Translator:
         g = self._context(self._source(node, info))
         if entry is None:
             return self._fallback(node, info, arguments, supported, g)
-        args = self._fit_arguments(entry.fn, arguments)
+        args, kwargs = self._fit_arguments(entry.fn, arguments)
         self.report.record_symbolic(info.qualified, entry)
-        watched = _watched_inputs(args)
+        watched = _watched_inputs([*args, *kwargs.values()])
         try:
-            result = entry.fn(g, *args)
+            result = entry.fn(g, *args, **kwargs)
         except OnnxMigrateError as exc:
             exc.add_note(self._where(node, info, entry))
             raise
@@ -303,9 +349,16 @@ class _Translator:
                     f"{self._where(node, info, entry)}"
                 )
 
-    def _fit_arguments(self, fn: Callable[..., Any], arguments: Sequence[tuple[str, Any, bool]]) -> list[Any]:
-        """Every schema argument, positionally; trailing defaults are dropped if ``fn`` takes fewer."""
-        return fit_to_signature(fn, [self._argument(value) for _, value, _ in arguments], [e for _, _, e in arguments])
+    def _fit_arguments(
+        self, fn: Callable[..., Any], arguments: Sequence[tuple[str, Any, bool]]
+    ) -> tuple[list[Any], dict[str, Any]]:
+        """Every schema argument, positionally as far as ``fn`` takes them (see :func:`fit_to_signature`)."""
+        return fit_to_signature(
+            fn,
+            [self._argument(value) for _, value, _ in arguments],
+            [explicit for _, _, explicit in arguments],
+            [name for name, _, _ in arguments],
+        )
 
     def _where(self, node: torch.fx.Node, info: fx_nodes.NodeInfo, entry: SymbolicEntry | None) -> str:
         parts = [f"While translating node {node.format_node()}"]
