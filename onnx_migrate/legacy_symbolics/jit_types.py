@@ -75,6 +75,16 @@ class JitType:
     def isCompleteTensor(self) -> bool:  # noqa: N802
         return False
 
+    def containedTypes(self) -> list[JitType]:  # noqa: N802
+        return []
+
+    @property
+    def annotation_str(self) -> str:
+        return str(self)
+
+    def str(self) -> str:
+        return self.__str__()
+
 
 class NoneType(JitType):
     _kind = "NoneType"
@@ -111,6 +121,9 @@ class ListType(JitType):
     def getElementType(self) -> JitType:  # noqa: N802
         return self._element
 
+    def containedTypes(self) -> list[JitType]:  # noqa: N802
+        return [self._element]
+
     def __str__(self) -> str:
         return f"{self._element}[]"
 
@@ -136,6 +149,9 @@ class TupleType(JitType):
         self._elements = tuple(elements)
 
     def elements(self) -> list[JitType]:
+        return list(self._elements)
+
+    def containedTypes(self) -> list[JitType]:  # noqa: N802
         return list(self._elements)
 
     def __str__(self) -> str:
@@ -232,6 +248,21 @@ class TensorType(JitType):
 
     def with_dtype(self, dtype: torch.dtype | None) -> TensorType:
         return TensorType(dtype, self._shape)
+
+    def with_device(self, device: torch.device | None) -> TensorType:
+        """The same type: ONNX values carry no device (legacy kept it only for tracing)."""
+        return self
+
+    def contiguous(self) -> TensorType:
+        return self
+
+    def undefined(self) -> bool | None:
+        """Whether the tensor is undefined (an omitted optional tensor): never for a typed graph value."""
+        return False if self._dtype is not None else None
+
+    @classmethod
+    def getInferred(cls) -> TensorType:  # noqa: N802
+        return cls()
 
     def _describe_shape(self) -> str:
         if self._shape is None:

@@ -116,6 +116,18 @@ class Node:
     def input(self, index: int = 0) -> Value | None:
         return self.inputs()[index]
 
+    def inputsAt(self, index: int) -> Value | None:  # noqa: N802
+        return self.inputs()[index]
+
+    def outputsAt(self, index: int) -> Value:  # noqa: N802
+        return self.outputs()[index]
+
+    def hasMultipleOutputs(self) -> bool:  # noqa: N802
+        return len(self.outputs()) > 1
+
+    def hasUses(self) -> bool:  # noqa: N802
+        return any(output.uses() for output in self.outputs())
+
     def inputsSize(self) -> int:  # noqa: N802
         return len(self.inputs())
 
@@ -401,6 +413,19 @@ class Value:
         dims = jit_type.shape_dims()
         self.ir_value.shape = None if dims is None else ir.Shape([d if isinstance(d, int) else ir.SymbolicDim(d) for d in dims])
         return self
+
+    def setTypeAs(self, other: Value) -> Value:  # noqa: N802
+        """Give this value ``other``'s type (element type and shape); returns ``self`` as torch._C did.
+
+        Vendor symbolics end with ``return g.op("vendor::Op", x, ...).setTypeAs(x)``
+        so that the custom op's output is typed for shape inference downstream.
+        """
+        if not isinstance(other, Value):
+            raise SymbolicValueError(f"setTypeAs() takes a value (another symbolic argument or g.op result), got {other!r}.", self)
+        other_type = other.type()
+        if isinstance(other, ConstantValue) and other.is_scalar():
+            other_type = TensorType(torch.tensor(other.python_value).dtype, ())
+        return self.setType(other_type)
 
     def inferTypeFrom(self, tensor: torch.Tensor) -> Value:  # noqa: N802
         return self.setType(TensorType.create_from_tensor(tensor))
