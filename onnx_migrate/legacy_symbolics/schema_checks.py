@@ -20,7 +20,7 @@ import onnx_ir as ir
 
 from onnx_migrate.errors import GraphBuildError
 
-__all__ = ["UndeclaredAttribute", "check_attributes", "undeclared_attribute_message"]
+__all__ = ["UndeclaredAttribute", "check_attributes", "strip_undeclared_attributes", "undeclared_attribute_message"]
 
 #: The legacy keyword suffix that makes each attribute type, for error messages.
 _SUFFIX_OF_TYPE = {
@@ -85,6 +85,32 @@ def undeclared_attribute_message(item: UndeclaredAttribute) -> str:
     return (
         f"g.op({item.op_type!r}){source}: attribute {item.attribute!r} is not in the ONNX schema of "
         f"{item.op_type} at opset {item.opset} (its attributes: {', '.join(item.known) or 'none'}). It is kept, as "
-        "the legacy exporter kept it; ONNX Runtime ignores it, other runtimes may reject the model."
+        "the legacy exporter kept it, and the export's own checks allow it; but runtimes that check attributes "
+        "(ONNX Runtime does, for most ops) may refuse the model: drop the attribute, or use a custom domain."
         f"{suggestion}"
     )
+
+
+def strip_undeclared_attributes(proto: onnx.ModelProto, opset: int) -> onnx.ModelProto:
+    """A copy of ``proto`` without the attributes that default-domain ops' schemas do not declare."""
+    stripped = onnx.ModelProto()
+    stripped.CopyFrom(proto)
+    _strip_graph(stripped.graph, opset)
+    return stripped
+
+
+def _strip_graph(graph: onnx.GraphProto, opset: int) -> None:
+    for node in graph.node:
+        for attr in node.attribute:
+            for sub in ([attr.g] if attr.HasField("g") else []) + list(attr.graphs):
+                _strip_graph(sub, opset)
+        if node.domain not in ("", "ai.onnx"):
+            continue
+        try:
+            declared = onnx.defs.get_schema(node.op_type, opset, "").attributes
+        except onnx.defs.SchemaError:
+            continue
+        kept = [attr for attr in node.attribute if attr.name in declared]
+        if len(kept) != len(node.attribute):
+            del node.attribute[:]
+            node.attribute.extend(kept)
