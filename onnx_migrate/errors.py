@@ -48,6 +48,7 @@ __all__ = [
     "SymbolicRegistrationError",
     "SymbolicValueError",
     "TranslationError",
+    "UndeclaredAttributeWarning",
     "UnsupportedSymbolicError",
     "VerificationError",
 ]
@@ -64,6 +65,10 @@ _TorchSymbolicValueError: type[Exception] = getattr(
 
 class OnnxMigrateWarning(UserWarning):
     """Warnings about legacy behaviour that still works but deserves attention."""
+
+
+class UndeclaredAttributeWarning(OnnxMigrateWarning):
+    """A symbolic gave an ONNX op an attribute its schema does not declare; kept, as the legacy exporter kept it."""
 
 
 class OnnxMigrateError(_torch_errors.OnnxExporterError):

@@ -14,6 +14,7 @@ from collections import Counter
 from typing import Any
 
 from onnx_migrate.legacy_symbolics.registry import SymbolicEntry
+from onnx_migrate.legacy_symbolics.schema_checks import UndeclaredAttribute
 
 __all__ = ["ExportReport", "ExportStatus", "ShadowedSymbolic", "SymbolicUse"]
 
@@ -71,6 +72,8 @@ class ExportReport:
     warnings: list[str] = dataclasses.field(default_factory=list)
     verification: dict[str, Any] = dataclasses.field(default_factory=dict)
     shadowed_symbolics: list[ShadowedSymbolic] = dataclasses.field(default_factory=list)
+    #: Attributes kept on ONNX ops outside their schema (legacy tolerance), with how many nodes carry each.
+    undeclared_attributes: Counter[UndeclaredAttribute] = dataclasses.field(default_factory=Counter)
 
     def record_keyword(self, name: str, how: str) -> None:
         self.keywords[name] = how
@@ -83,6 +86,9 @@ class ExportReport:
     def record_fallback(self, op: str, how: str) -> None:
         self.op_counts[op] += 1
         self.fallbacks[op] = how
+
+    def record_undeclared_attributes(self, items: list[UndeclaredAttribute]) -> None:
+        self.undeclared_attributes.update(items)
 
     @property
     def custom_symbolics(self) -> list[SymbolicUse]:
@@ -100,6 +106,10 @@ class ExportReport:
             "warnings": list(self.warnings),
             "verification": dict(self.verification),
             "shadowed_symbolics": [dataclasses.asdict(item) for item in self.shadowed_symbolics],
+            "undeclared_attributes": [
+                {"op_type": i.op_type, "attribute": i.attribute, "opset": i.opset, "source": i.source, "count": n}
+                for i, n in self.undeclared_attributes.items()
+            ],
         }
 
     def to_json(self, indent: int | None = 2) -> str:
@@ -127,6 +137,10 @@ class ExportReport:
                     f"| `{item.op}` | `{item.custom_origin}` ({item.custom_opset}) | "
                     f"`{item.builtin_origin}` ({item.builtin_opset}) |"
                 )
+        if self.undeclared_attributes:
+            lines += ["", "## Attributes outside the ONNX schema (kept, as legacy did)", "", "| op | attribute | opset | from | nodes |", "|---|---|---|---|---|"]
+            for item, count in self.undeclared_attributes.items():
+                lines.append(f"| `{item.op_type}` | `{item.attribute}` | {item.opset} | `{item.source}` | {count} |")
         if self.decomposed:
             lines += ["", "## Decomposed (no symbolic at this opset)", ""] + [f"- `{op}`" for op in self.decomposed]
         if self.fallbacks:

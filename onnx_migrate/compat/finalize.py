@@ -29,6 +29,7 @@ from onnx_migrate.compat.options import ExportOptions
 from onnx_migrate.compat.passes import FuseConvBatchNormPass
 from onnx_migrate.compat.translate import TranslatedGraph
 from onnx_migrate.errors import ExportOptionError, OnnxMigrateError, OnnxMigrateWarning
+from onnx_migrate.legacy_symbolics.schema_checks import strip_undeclared_attributes
 from onnx_migrate.legacy_symbolics.export_context import OperatorExportTypes, TrainingMode
 
 __all__ = ["PROTOBUF_LIMIT", "build_model", "check_model", "to_proto"]
@@ -295,10 +296,24 @@ def check_model(proto: onnx.ModelProto | str, options: ExportOptions) -> None:
     if options.operator_export_type != OperatorExportTypes.ONNX:
         return
     try:
-        onnx.checker.check_model(proto)
+        _check_tolerating_undeclared_attributes(proto, options.opset_version)
     except onnx.checker.ValidationError as exc:
         raise OnnxMigrateError(
             f"The exported model fails the ONNX checker at opset {options.opset_version}: {exc}\n"
             "A symbolic function most likely emitted an op with wrong inputs or attributes; the report "
             "(result.report) lists the symbolics used."
         ) from exc
+
+
+def _check_tolerating_undeclared_attributes(proto: onnx.ModelProto | str, opset: int) -> None:
+    """The checker, minus its objection to attributes a symbolic added outside the op's schema.
+
+    Those are kept on purpose (legacy kept them; the export warned and reported
+    each one), so only they are forgiven: the model is checked again without them.
+    """
+    try:
+        onnx.checker.check_model(proto)
+    except onnx.checker.ValidationError as exc:
+        if not isinstance(proto, onnx.ModelProto) or "Unrecognized attribute" not in str(exc):
+            raise
+        onnx.checker.check_model(strip_undeclared_attributes(proto, opset))

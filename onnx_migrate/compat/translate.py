@@ -37,6 +37,7 @@ from onnx_migrate.legacy_symbolics import scalar_types
 from onnx_migrate.legacy_symbolics.export_context import ExportContext, OperatorExportTypes
 from onnx_migrate.legacy_symbolics.graph_context import GraphBuilder, GraphContext, SourceNode
 from onnx_migrate.legacy_symbolics.registry import SymbolicEntry, SymbolicRegistry
+from onnx_migrate.legacy_symbolics.source_node import example_dims as _symbolic_dims
 from onnx_migrate.legacy_symbolics.values import ConstantValue, ListValue, Value, as_value
 
 __all__ = ["TranslatedGraph", "fit_to_signature", "legacy_constant", "translate"]
@@ -51,17 +52,6 @@ class TranslatedGraph:
     initializers: dict[str, ir.Value]
     outputs: list[ir.Value]
     output_hints: list[str]
-
-
-def _symbolic_dims(val: torch.Tensor) -> list[int | str]:
-    dims: list[int | str] = []
-    for size in val.shape:
-        if isinstance(size, torch.SymInt):
-            node_expr = size.node.expr
-            dims.append(int(node_expr) if node_expr.is_number else str(node_expr))
-        else:
-            dims.append(int(size))
-    return dims
 
 
 def _shape_from_example(example: torch.Tensor, inferred: ir.Shape | None) -> ir.Shape:
@@ -279,15 +269,14 @@ class _Translator:
             supported = supported or base.supported_opsets
         return found.entry, supported
 
-    def _source(self, node: torch.fx.Node, info: fx_nodes.NodeInfo) -> SourceNode:
-        outputs = self.env.get(node)
+    def _source(self, node: torch.fx.Node, info: fx_nodes.NodeInfo, arguments: Sequence[tuple[str, Any, bool]]) -> SourceNode:
+        """``g.original_node``: inputs are every schema argument as legacy passed them; outputs come from FX examples."""
         return SourceNode(
             op_kind=info.name,
             stack_trace=node.meta.get("stack_trace") or "",
             scope=fx_nodes.module_scope(node),
             fx_node=node,
-            input_values=[self.env[a] for a in node.all_input_nodes if a in self.env],
-            output_values=[] if outputs is None else list(outputs if isinstance(outputs, tuple) else [outputs]),
+            input_values=[self._argument(value) for _, value, _ in arguments],
         )
 
     def _context(self, source: SourceNode) -> GraphContext:
@@ -311,7 +300,7 @@ class _Translator:
         entry, supported = self._lookup(info)
         if self.context.operator_export_type == OperatorExportTypes.ONNX_ATEN and info.name.startswith("aten::"):
             entry = None
-        g = self._context(self._source(node, info))
+        g = self._context(self._source(node, info, arguments))
         if entry is None:
             return self._fallback(node, info, arguments, supported, g)
         args, kwargs = self._fit_arguments(entry.fn, arguments)
@@ -606,4 +595,6 @@ def translate(
     captured: CapturedModel, registry: SymbolicRegistry, context: ExportContext, report: ExportReport
 ) -> TranslatedGraph:
     """Translate ``captured.program`` with the symbolics of ``registry``."""
-    return _Translator(captured, registry, context, report).run()
+    translated = _Translator(captured, registry, context, report).run()
+    report.record_undeclared_attributes(translated.builder.undeclared_attributes)
+    return translated

@@ -17,6 +17,7 @@ import difflib
 import functools
 import itertools
 import numbers
+import warnings
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -25,10 +26,12 @@ import onnx.defs
 import onnx_ir as ir
 import torch
 
-from onnx_migrate.errors import GraphBuildError
+from onnx_migrate.errors import GraphBuildError, UndeclaredAttributeWarning
 from onnx_migrate.legacy_symbolics import attributes as _attributes
 from onnx_migrate.legacy_symbolics import scalar_types, shape_inference
+from onnx_migrate.legacy_symbolics.schema_checks import UndeclaredAttribute, check_attributes, undeclared_attribute_message
 from onnx_migrate.legacy_symbolics.export_context import ExportContext
+from onnx_migrate.legacy_symbolics.source_node import SourceNode, SourceOutput
 from onnx_migrate.legacy_symbolics.values import ConstantValue, ListValue, Node, Value, is_python_scalar
 
 __all__ = [
@@ -94,6 +97,8 @@ class GraphBuilder:
         self.shape_inference = shape_inference
         self.used_domains: dict[str, int] = {}
         self.functions: dict[tuple[str, str, str], ir.Function] = {}
+        #: Attributes kept although the op's schema does not declare them, one entry per g.op call.
+        self.undeclared_attributes: list[UndeclaredAttribute] = []
         self._counter = itertools.count()
 
     def fresh_name(self, hint: str) -> str:
@@ -103,62 +108,11 @@ class GraphBuilder:
         if domain:
             self.used_domains.setdefault(domain, version)
 
-
-@dataclasses.dataclass
-class SourceNode:
-    """The model node a symbolic is translating (``g.original_node``).
-
-    Carries what the legacy ``torch._C.Node`` told symbolics about the source:
-    ``kind()`` (``aten::relu``), ``sourceRange()`` (the model code line) and
-    ``scopeName()`` (the module path). ``fx_node`` is the ``torch.fx.Node``.
-    """
-
-    op_kind: str
-    stack_trace: str = ""
-    scope: str = ""
-    fx_node: Any = None
-    input_values: Sequence[Any] = ()
-    output_values: Sequence[Any] = ()
-    attributes: dict[str, Any] = dataclasses.field(default_factory=dict)
-
-    def kind(self) -> str:
-        return self.op_kind
-
-    def sourceRange(self) -> str:  # noqa: N802 - legacy name
-        return self.stack_trace
-
-    def scopeName(self) -> str:  # noqa: N802
-        return self.scope
-
-    def inputs(self) -> list[Any]:
-        return list(self.input_values)
-
-    def outputs(self) -> list[Any]:
-        return list(self.output_values)
-
-    def output(self) -> Any:
-        return self.output_values[0] if self.output_values else None
-
-    def outputsSize(self) -> int:  # noqa: N802
-        return len(self.output_values)
-
-    def hasAttribute(self, name: str) -> bool:  # noqa: N802
-        return name in self.attributes
-
-    def __getitem__(self, name: str) -> Any:
-        return self.attributes[name]
-
-    def mustBeNone(self) -> bool:  # noqa: N802
-        return False
-
-    def __str__(self) -> str:
-        where = f" at {self.last_source_line()}" if self.stack_trace else ""
-        return f"{self.op_kind}{where}"
-
-    def last_source_line(self) -> str:
-        """The innermost ``File "...", line N`` of the stack trace, for error messages."""
-        lines = [ln.strip() for ln in self.stack_trace.strip().splitlines() if ln.strip().startswith("File ")]
-        return lines[-1] if lines else ""
+    def note_undeclared(self, item: UndeclaredAttribute) -> bool:
+        """Record an attribute kept outside the op's schema; ``True`` the first time it is seen (warn once)."""
+        first = item not in self.undeclared_attributes
+        self.undeclared_attributes.append(item)
+        return first
 
 
 class Block:
@@ -312,7 +266,8 @@ class GraphContext:
             )
         schema = self._checked_schema(domain, op_type, opname)
         attributes = _attributes.convert_attributes(kwargs, op=opname)
-        _check_attributes(schema, opname, self.opset, attributes)
+        for attr in check_attributes(schema, opname, self.opset, attributes):
+            self._note_undeclared(schema, attr.name)
         inputs = self._prepare_inputs(raw_args, op_type, schema)
         _check_arity(schema, opname, self.opset, inputs, outputs)
         result = self._append(domain, op_type, inputs, attributes, outputs)
@@ -351,6 +306,14 @@ class GraphContext:
         return self._append(domain, name, inputs, attributes, outputs)
 
     # -- internals ---------------------------------------------------------------------
+
+    def _note_undeclared(self, schema: onnx.defs.OpSchema, attribute: str) -> None:
+        assert self.builder is not None
+        source = self.original_node.kind() if self.original_node is not None else ""
+        item = UndeclaredAttribute(schema.name, attribute, self.opset, source, tuple(sorted(schema.attributes)))
+        if self.builder.note_undeclared(item):
+            # stacklevel 4: warn -> _note_undeclared -> op -> the symbolic that called g.op
+            warnings.warn(undeclared_attribute_message(item), UndeclaredAttributeWarning, stacklevel=4)
 
     def _checked_schema(self, domain: str, op_type: str, opname: str) -> onnx.defs.OpSchema | None:
         if domain != "":
@@ -425,6 +388,12 @@ class GraphContext:
             arg = arg.python_value
         elif isinstance(arg, ListValue):
             return self._list_input(arg, op_type, index)
+        elif isinstance(arg, SourceOutput):
+            raise GraphBuildError(
+                f"Input {index} of {op_type} is {arg.debugName()!r}, an output of g.original_node: it describes the "
+                "model value this symbolic replaces and is not in the ONNX graph. Read its type() (e.g. "
+                "out.setTypeAs(...)), and feed g.op the symbolic's arguments or values g.op returned."
+            )
         elif isinstance(arg, Value):
             return arg.ir_value
         elif isinstance(arg, ir.Value):
@@ -516,41 +485,6 @@ class _PendingScalar:
     """A Python scalar input whose element type is decided by the inputs it meets."""
 
     value: Any
-
-
-#: The legacy keyword suffix that makes each attribute type, for error messages.
-_SUFFIX_OF_TYPE = {
-    ir.AttributeType.FLOAT: "_f", ir.AttributeType.INT: "_i", ir.AttributeType.STRING: "_s",
-    ir.AttributeType.TENSOR: "_t", ir.AttributeType.GRAPH: "_g", ir.AttributeType.FLOATS: "_f (a list)",
-    ir.AttributeType.INTS: "_i (a list)", ir.AttributeType.STRINGS: "_s (a list)",
-    ir.AttributeType.TENSORS: "_t (a list)", ir.AttributeType.GRAPHS: "_g (a list)",
-    ir.AttributeType.TYPE_PROTO: "_ty", ir.AttributeType.TYPE_PROTOS: "_ty (a list)",
-}  # fmt: skip
-
-
-def _check_attributes(
-    schema: onnx.defs.OpSchema | None, opname: str, opset: int, attributes: Sequence[ir.Attr]
-) -> None:
-    """Fail at the ``g.op`` call, naming the fix, rather than later in the checker of the whole model."""
-    if schema is None:
-        return
-    for attr in attributes:
-        formal = schema.attributes.get(attr.name)
-        if formal is None:
-            close = difflib.get_close_matches(attr.name, list(schema.attributes), n=2)
-            suggestion = f" Did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
-            known = ", ".join(sorted(schema.attributes)) or "none"
-            raise GraphBuildError(
-                f"g.op({opname!r}): {schema.name} at opset {opset} has no attribute {attr.name!r}.{suggestion} "
-                f"Its attributes are: {known}."
-            )
-        expected = ir.AttributeType(int(formal.type))
-        if attr.type != expected:
-            suffix = _SUFFIX_OF_TYPE.get(expected, "")
-            raise GraphBuildError(
-                f"g.op({opname!r}): attribute {attr.name!r} of {schema.name} (opset {opset}) is of type "
-                f"{expected.name}, but the value given makes {attr.type.name}; write it as {attr.name}{suffix}=..."
-            )
 
 
 def _check_arity(
