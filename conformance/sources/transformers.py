@@ -121,6 +121,26 @@ def _config(model_type: str, kind: str, overrides: dict[str, Any]) -> Any:
     return config
 
 
+def _positional(model: Any, args: tuple[Any, ...], names: list[str]) -> tuple[Any, ...]:
+    """The inputs as positional arguments in ``forward``'s order, ``None`` for the ones skipped.
+
+    A trailing kwargs dict makes the legacy exporter re-order inputs by ``forward``'s signature
+    and fill in defaults, which transformers 5's decorated ``forward`` rejects ("got multiple
+    values for argument 'use_cache'"); legacy scripts passed the tensors positionally.
+    """
+    import inspect
+
+    values = dict(zip(names, list(args[:-1]) + list(args[-1].values()) if isinstance(args[-1], dict) else args))
+    positional: list[Any] = []
+    for parameter in inspect.signature(model.forward).parameters.values():
+        if not values:
+            break
+        if parameter.kind not in (parameter.POSITIONAL_ONLY, parameter.POSITIONAL_OR_KEYWORD):
+            raise TypeError(f"{type(model).__name__}.forward takes {parameter.name} by keyword only")
+        positional.append(values.pop(parameter.name, None))
+    return tuple(positional)
+
+
 def _build(model_type: str) -> Built:
     import torch
     from transformers import AutoModel
@@ -130,6 +150,7 @@ def _build(model_type: str) -> Built:
     model = AutoModel.from_config(_config(model_type, kind, overrides), attn_implementation="eager").eval()
     args, names, axes = _inputs(kind, 2, 8)
     other, _, _ = _inputs(kind, 3, 11)
+    args, other = _positional(model, args, names), _positional(model, other, names)
     first_output = "pooler_output" if kind == "conv" and model_type in ("resnet", "regnet") else "last_hidden_state"
     return Built(model=model, args=args, other_args=other, input_names=names, output_names=[first_output],
                  dynamic_axes={**axes, first_output: {0: "batch_size"}}, opset=17)
