@@ -1,0 +1,1 @@
+"""Conformance harness: third-party export code, legacy exporter vs onnx_migrate (see README.md)."""

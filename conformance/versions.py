@@ -1,0 +1,57 @@
+"""Versions that key the result cache and head the report."""
+
+from __future__ import annotations
+
+import hashlib
+import pathlib
+from functools import cache
+
+from conformance.sources._util import version
+
+__all__ = ["HARNESS_VERSION", "LIBRARIES", "cache_key", "environment", "onnx_migrate_fingerprint"]
+
+#: Bump when a change to the worker or the facts makes old cached results wrong.
+HARNESS_VERSION = "1"
+
+CORE = ("torch", "onnx", "onnxruntime", "onnxscript", "onnx-ir")
+#: The distribution each source's results depend on.
+LIBRARIES = {
+    "torchvision": "torchvision", "timm": "timm", "transformers": "transformers", "torchaudio": "torchaudio",
+    "ort_contrib": "onnxruntime", "ultralytics": "ultralytics", "open_clip": "open_clip_torch",
+    "segment_anything": "segment-anything", "brevitas": "brevitas", "optimum": "optimum-onnx", "nncf": "nncf",
+    "modelopt": "nvidia-modelopt",
+}
+
+
+@cache
+def onnx_migrate_fingerprint() -> str:
+    """A hash of onnx_migrate's source files: results of ``migrate`` runs are only valid for that code."""
+    import onnx_migrate
+
+    root = pathlib.Path(onnx_migrate.__file__).parent
+    digest = hashlib.sha256()
+    for path in sorted(root.rglob("*")):
+        if path.suffix in (".py", ".toml", ".json") and "__pycache__" not in path.parts:
+            digest.update(str(path.relative_to(root)).encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+@cache
+def environment() -> dict[str, str]:
+    """Core and library versions, plus the onnx_migrate source fingerprint."""
+    names = list(CORE) + sorted(set(LIBRARIES.values()))
+    env = {name: version(name) for name in names}
+    env["onnx_migrate"] = f"{version('onnx-migrate')}+{onnx_migrate_fingerprint()}"
+    return env
+
+
+def cache_key(case_id: str, mode: str) -> str:
+    """The key of one result: case, mode, versions that matter for it (onnx_migrate only for ``migrate``)."""
+    env = environment()
+    source = case_id.split("/", 1)[0]
+    parts = [HARNESS_VERSION, case_id, mode] + [f"{n}={env[n]}" for n in CORE]
+    parts.append(f"{LIBRARIES.get(source, source)}={env.get(LIBRARIES.get(source, ''), '-')}")
+    if mode == "migrate":
+        parts.append(f"onnx_migrate={env['onnx_migrate']}")
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
