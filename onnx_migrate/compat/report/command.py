@@ -3,8 +3,7 @@
 Exit codes are a bitmask (as in Fixit): ``1`` = findings at or above
 ``--fail-on`` (with ``--fix``: changes pending, not written), ``2`` = files that
 could not be scanned. ``--fail-on never`` keeps findings out of the exit code.
-Heavy dependencies stay out: the scan needs libcst and pathspec (the ``cli``
-extra), never torch.
+Heavy dependencies stay out: the scan needs libcst and pathspec, never torch.
 """
 
 from __future__ import annotations
@@ -19,7 +18,6 @@ __all__ = ["HELP", "add_arguments", "run"]
 HELP = "Scan Python code for legacy torch.onnx export use: report it, or fix what is safe (--fix)."
 
 _FAIL_ON = ("error", "warning", "info", "never")
-_INSTALL_HINT = "onnx-migrate report needs the 'cli' extra: pip install 'onnx-migrate[cli]'"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -61,13 +59,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run the subcommand; returns the exit code."""
-    try:
-        import libcst  # noqa: F401
-        import pathspec  # noqa: F401
-    except ImportError:
-        print(_INSTALL_HINT, file=sys.stderr)
-        return 2
-
     from onnx_migrate.compat.report.rules import UnknownRuleCodeError, select_rules
 
     try:
