@@ -2,7 +2,9 @@
 
 Registers the example's custom symbolic the legacy way, exports with the legacy
 keywords (``dynamic_axes``, ``opset_version=13``), checks the file with ONNX
-Runtime at two batch sizes against eager PyTorch, and prints what happened.
+Runtime at two batch sizes against eager PyTorch, prints what happened and
+what to try next. Without ``--output`` the model goes to a temporary folder
+that is removed afterwards.
 """
 
 from __future__ import annotations
@@ -12,15 +14,44 @@ import tempfile
 import time
 from pathlib import Path
 
+from onnx_migrate.compat.cli import UsageError
+
 HELP = "Export the bundled legacy-style example model and verify it in ONNX Runtime."
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--output", "-o", type=Path, help="where to write the .onnx file (default: a temp folder)")
-    parser.add_argument("--opset", type=int, default=None, help="opset to export (default: the example's, 13)")
+    parser.add_argument("--opset", type=int, default=None, help="opset to export, 11-23 (default: the example's, 13)")
+
+
+#: What a new user does after the demo, printed at its end.
+NEXT_STEPS = """\
+Next, on your own code:
+  onnx-migrate run export.py      run your legacy export script unchanged on onnx_migrate
+  onnx-migrate check export.py    compare its models with torch's legacy exporter's
+  onnx-migrate report src/        list the legacy ONNX-export code to migrate
+"""
+
+
+#: Opsets the demo model exports at: its custom op's symbolic is registered at 11.
+_OPSETS = range(11, 24)
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.opset is not None and args.opset not in _OPSETS:
+        raise UsageError(
+            f"--opset {args.opset}: the demo model exports at opsets {_OPSETS[0]}-{_OPSETS[-1]} "
+            f"(its custom op's symbolic is registered at {_OPSETS[0]})"
+        )
+    if args.output is not None and not args.output.parent.is_dir():
+        raise UsageError(f"--output: the folder {args.output.parent} does not exist")
+    if args.output is not None:
+        return _demo(args.output, args.opset)
+    with tempfile.TemporaryDirectory(prefix="onnx-migrate-demo-") as folder:
+        return _demo(Path(folder) / "legacy_cnn.onnx", args.opset, temporary=True)
+
+
+def _demo(output: Path, opset: int | None, *, temporary: bool = False) -> int:
     import numpy as np
     import torch
 
@@ -31,9 +62,8 @@ def run(args: argparse.Namespace) -> int:
     torch.manual_seed(0)
     model = legacy_cnn.LegacyCNN().eval()
     kwargs = dict(legacy_cnn.EXPORT_KWARGS)
-    if args.opset is not None:
-        kwargs["opset_version"] = args.opset
-    output = args.output or Path(tempfile.mkdtemp(prefix="onnx-migrate-demo-")) / "legacy_cnn.onnx"
+    if opset is not None:
+        kwargs["opset_version"] = opset
 
     registry = onnx_migrate.SymbolicRegistry.default()
     with registry.scope():
@@ -42,7 +72,8 @@ def run(args: argparse.Namespace) -> int:
         result = onnx_migrate.export(model, legacy_cnn.example_inputs(), str(output), **kwargs)
         elapsed = time.perf_counter() - start
 
-    print(f"Exported {type(model).__name__} to {output} in {elapsed:.2f} s (opset {result.report.opset}).")
+    where = "a temporary file (keep it with -o FILE)" if temporary else str(output)
+    print(f"Exported {type(model).__name__} to {where} in {elapsed:.2f} s (opset {result.report.opset}).")
     ops = sorted({f"{n.domain + '::' if n.domain else ''}{n.op_type}" for n in result.model.graph})
     print(f"ONNX ops: {', '.join(ops)}")
     for use in sorted(result.report.symbolics.values(), key=lambda u: u.op):
@@ -61,4 +92,6 @@ def run(args: argparse.Namespace) -> int:
         print("FAILED: the exported model does not match PyTorch.")
         return 1
     print("OK: same numbers as eager PyTorch, at a batch size other than the example's too.")
+    print()
+    print(NEXT_STEPS, end="")
     return 0

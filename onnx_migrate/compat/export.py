@@ -126,16 +126,45 @@ def export(
     Args:
         model: the eager ``nn.Module`` (or a function).
         args: a tensor, a tuple of arguments, or a tuple ending in a dict of keyword arguments.
-        f: where to write the model (path, ``os.PathLike`` or binary file); ``None`` writes nothing.
+        f: where to write the model (path, ``os.PathLike`` or binary file); ``None`` (default)
+            writes nothing. Saves are atomic; past 2 GB the weights go to external data.
+        opset_version: the opset to export, 7 to 23; default ``None`` = 20 (the legacy exporter's
+            default in its last torch versions). The model is built at exactly this opset.
+        input_names, output_names: graph input/output names (default: the names of the forward
+            arguments and of the captured program's outputs).
+        dynamic_axes: ``{name: {axis: "dim_name"}}`` or ``{name: [axes]}``; default none (static shapes).
+        do_constant_folding: fold constant subgraphs (default ``True``).
+        training: ``TrainingMode.EVAL`` (default), ``PRESERVE`` or ``TRAINING``.
+        operator_export_type: ``OperatorExportTypes.ONNX`` (default) or ``ONNX_ATEN_FALLBACK``
+            (ops without a symbolic become ``ATen`` nodes).
+        custom_opsets: ``{domain: version}`` for custom domains (default: version 1).
+        export_modules_as_functions: not supported; modules are inlined with a warning.
         dynamic_shapes: torch.export dynamic shapes, an alternative to ``dynamic_axes``.
-        backend: ``"legacy"`` (symbolics, any opset 7-23) or ``"dynamo"`` (torch's new exporter).
-        verify: run the model in ONNX Runtime and compare with PyTorch; raise on mismatch.
-        strict: capture with ``torch.export(strict=True)``.
+        backend: ``"legacy"`` (default: symbolics, any opset 7-23) or ``"dynamo"`` (torch's new exporter
+            with the registered symbolics bridged into it).
+        verify: run the model in ONNX Runtime and compare with PyTorch; raise on mismatch
+            (default ``False``).
+        strict: capture with ``torch.export(strict=True)`` (default ``False``: non-strict).
         registry: the symbolics to use (default: the process registry with every registration).
-        Other arguments: as in the legacy ``torch.onnx.export``.
+        Other arguments: as in the legacy ``torch.onnx.export``, with its defaults.
 
     Returns:
         An :class:`ExportResult` with the model and the export report.
+
+    Raises:
+        ExportOptionError: an invalid keyword value (opset out of 7-23, malformed ``dynamic_axes``,
+            names that do not match the graph ...), before anything is captured. Also a ``ValueError``.
+        CaptureError: ``torch.export`` could not capture the model (the message says how to fix it).
+        UnsupportedSymbolicError: an op has no symbolic at ``opset_version``; names the op, the
+            opsets it is supported at and the model source line.
+        SymbolicValueError, SymbolicArgError, TranslationError: a symbolic function failed or got
+            arguments it cannot handle.
+        ExportIOError: ``f`` cannot be written (also an ``OSError``).
+        VerificationError: with ``verify=True``, ONNX Runtime's outputs differ from PyTorch's.
+        TypeError: a keyword that neither the legacy exporter nor onnx_migrate knows.
+
+        All but ``TypeError`` are :class:`onnx_migrate.errors.OnnxMigrateError`, a subclass of
+        ``torch.onnx.errors.OnnxExporterError`` as the legacy exporter raised.
 
     Thread safety:
         Exports from several threads are safe and run one at a time: a process-wide lock is held

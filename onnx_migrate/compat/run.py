@@ -3,19 +3,25 @@
 Like ``coverage run``: the script runs as ``__main__`` with its own ``sys.argv``
 and its directory first on ``sys.path``, here with :func:`onnx_migrate.install`
 active. When it ends — normally, by ``sys.exit`` or by an exception — the
-migration report of every ``torch.onnx.export`` call it made is printed (to
-stderr, so the script's own output stays clean). The script's exceptions reach
-it unchanged; an uncaught one prints its traceback and exits with status 1.
+migration report of every ``torch.onnx.export`` call it made is printed: as
+text to stderr (the script's own output stays clean), as JSON to stdout (the
+script's prints then go to stderr) or to ``-o FILE``. An uncaught exception
+prints its traceback from the script's frames down, without onnx_migrate's own
+frames (``--debug`` keeps them), and exits with status 1.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 import traceback
 from pathlib import Path
+from types import TracebackType
 from typing import Any, TextIO
+
+from onnx_migrate.compat.cli import UsageError
 
 HELP = "Run a Python script with onnx_migrate installed, then print the migration report of its exports."
 
@@ -23,31 +29,40 @@ HELP = "Run a Python script with onnx_migrate installed, then print the migratio
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-m", "--module", action="store_true", help="run a module by name, like python -m")
     parser.add_argument("--format", choices=("text", "json"), default="text", help="report format (default: text)")
-    parser.add_argument("--report-file", type=Path, help="write the report to this file instead of stderr")
+    parser.add_argument(
+        "-o", "--output", "--report-file", dest="output", type=Path, metavar="FILE",
+        help="write the report to FILE (default: text to stderr, json to stdout)",
+    )
     parser.add_argument("script", help="the script to run (or module name with -m)")
     parser.add_argument("script_args", nargs=argparse.REMAINDER, help="arguments passed to the script")
 
 
 def run(args: argparse.Namespace) -> int:
+    # Checked before torch is imported: a typo answers at once.
+    if not args.module and not Path(args.script).is_file():
+        raise UsageError(f"no such script: {args.script}")
+    if args.output is not None and not args.output.parent.is_dir():
+        raise UsageError(f"--output: the folder {args.output.parent} does not exist")
     from onnx_migrate.compat import install as _install
 
-    if not args.module and not Path(args.script).is_file():
-        print(f"onnx-migrate run: no such script: {args.script}", file=sys.stderr)
-        return 2
     seen_before = len(_install.routed_exports())
-    with _install.install():
-        status = _run_user_code(args.script, list(args.script_args), as_module=args.module)
+    # JSON on stdout must not mix with the script's prints.
+    script_out = sys.stderr if args.format == "json" and args.output is None else sys.stdout
+    with _install.install(), contextlib.redirect_stdout(script_out):
+        status = _run_user_code(
+            args.script, list(args.script_args), as_module=args.module, full_traceback=getattr(args, "debug", False)
+        )
     routed = _install.routed_exports()[seen_before:]
-    if args.report_file is not None:
-        with args.report_file.open("w", encoding="utf-8") as stream:
+    if args.output is not None:
+        with args.output.open("w", encoding="utf-8") as stream:
             _write_report(routed, args.format, stream)
     else:
         sys.stderr.flush()
-        _write_report(routed, args.format, sys.stderr)
+        _write_report(routed, args.format, sys.stdout if args.format == "json" else sys.stderr)
     return status
 
 
-def _run_user_code(target: str, script_args: list[str], *, as_module: bool) -> int:
+def _run_user_code(target: str, script_args: list[str], *, as_module: bool, full_traceback: bool = False) -> int:
     """Run the script as ``__main__``; returns its exit status."""
     import runpy
 
@@ -66,7 +81,7 @@ def _run_user_code(target: str, script_args: list[str], *, as_module: bool) -> i
     except SystemExit as exc:
         return _exit_status(exc.code)
     except BaseException as exc:  # noqa: BLE001 - the user's error, shown as Python would show it
-        _print_user_traceback(exc, target)
+        _print_user_traceback(exc, full=full_traceback)
         return 130 if isinstance(exc, KeyboardInterrupt) else 1
     finally:
         sys.argv = saved_argv
@@ -84,15 +99,43 @@ def _exit_status(code: Any) -> int:
     return 1
 
 
-def _print_user_traceback(exc: BaseException, target: str) -> None:
-    """The traceback from the user's code down, without onnx-migrate's own frames on top."""
-    tb = exc.__traceback__
-    here = Path(__file__).resolve()
-    while tb is not None and (
-        Path(tb.tb_frame.f_code.co_filename).resolve() == here or "runpy" in tb.tb_frame.f_code.co_filename
-    ):
-        tb = tb.tb_next
-    traceback.print_exception(type(exc), exc, tb, file=sys.stderr)
+#: onnx_migrate's own source folder: its frames are internal to a user's traceback.
+_PACKAGE = Path(__file__).resolve().parents[1]
+
+
+def _is_internal(frame_file: str) -> bool:
+    if frame_file.startswith("<frozen runpy>") or Path(frame_file).name == "runpy.py":
+        return True
+    return Path(frame_file).resolve().is_relative_to(_PACKAGE)
+
+
+def _print_user_traceback(exc: BaseException, *, full: bool = False) -> None:
+    """The traceback of the user's code: the script's frames and torch's, not onnx_migrate's (unless ``full``).
+
+    A failing export ends in onnx_migrate's pipeline; its error names the op,
+    the opset and the model line, so the frames of the pipeline only hide the
+    script's own line. A user's symbolic called from the pipeline keeps its frames.
+    """
+    if not full:
+        _trim_traceback(exc)
+    traceback.print_exception(type(exc), exc, exc.__traceback__, file=sys.stderr)
+
+
+def _trim_traceback(exc: BaseException) -> None:
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:  # the chain (__cause__/__context__) too
+        seen.add(id(exc))
+        kept: TracebackType | None = None
+        frames = []
+        tb = exc.__traceback__
+        while tb is not None:
+            frames.append(tb)
+            tb = tb.tb_next
+        for item in reversed(frames):
+            if not _is_internal(item.tb_frame.f_code.co_filename):
+                kept = TracebackType(kept, item.tb_frame, item.tb_lasti, item.tb_lineno)
+        exc.__traceback__ = kept
+        exc = exc.__cause__ or exc.__context__  # type: ignore[assignment]
 
 
 def _write_report(routed: list[Any], fmt: str, stream: TextIO) -> None:
@@ -136,7 +179,37 @@ def _as_text(routed: list[Any]) -> str:
         lines.append(f"[{number}] {entry.model}{target} at {entry.call_site}")
         lines.append(f"    route: {entry.route} ({entry.reason}); {status}")
         if entry.report is not None:
-            report = entry.report.to_markdown().rstrip("\n")
-            lines.extend("    " + line if line else "" for line in report.splitlines())
+            lines.extend("    " + line for line in _report_text(entry.report))
     lines.append("=" * 72)
     return "\n".join(lines) + "\n"
+
+
+def _report_text(report: Any) -> list[str]:
+    """An :class:`ExportReport` for a terminal: aligned plain lines (its Markdown is for files and tickets)."""
+    data = report.to_dict()
+    marks = {True: "passed", False: "FAILED", None: "not run"}
+    lines = [
+        f"opset {data['opset']}, backend {data['backend']}; "
+        + ", ".join(f"{stage} {marks[flag]}" for stage, flag in data["status"].items() if flag is not None)
+    ]
+    if data["keywords"]:
+        lines.append("legacy keywords:")
+        width = max(len(name) for name in data["keywords"])
+        lines += [f"  {name.ljust(width)}  {how}" for name, how in data["keywords"].items()]
+    if data["symbolics"]:
+        lines.append("symbolics used (op, count, function, opset):")
+        uses = sorted(data["symbolics"], key=lambda use: use["op"])
+        width = max(len(use["op"]) for use in uses)
+        for use in uses:
+            custom = "  [custom]" if use["custom"] else ""
+            lines.append(f"  {use['op'].ljust(width)}  x{use['count']:<3} {use['origin']} (opset {use['opset']}){custom}")
+    for item in data["shadowed_symbolics"]:
+        lines.append(
+            f"shadowed: custom {item['custom_origin']} (opset {item['custom_opset']}) for {item['op']} "
+            f"lost to built-in {item['builtin_origin']} (opset {item['builtin_opset']})"
+        )
+    lines += [f"decomposed (no symbolic at this opset): {op}" for op in data["decomposed"]]
+    lines += [f"fallback: {op}: {how}" for op, how in data["fallbacks"].items()]
+    lines += [f"warning: {text}" for text in data["warnings"]]
+    lines += [f"verification: {key}: {value}" for key, value in data["verification"].items()]
+    return lines

@@ -47,6 +47,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run the subcommand; returns the exit code."""
+    from onnx_migrate.compat.cli import UsageError
+
+    # Checked before torch is imported: a typo answers at once.
+    if not args.module and not Path(args.script).is_file():
+        raise UsageError(f"no such script: {args.script}")
+    missing = [path for path in args.reference or () if not Path(path).is_file()]
+    if missing:
+        raise UsageError(f"--reference: the reference model {missing[0]} does not exist")
+    if args.output is not None and not args.output.parent.is_dir():
+        raise UsageError(f"cannot write the report to {args.output}: the folder {args.output.parent} does not exist")
+
     from onnx_migrate.compat.check.formats import write
     from onnx_migrate.compat.check.script import check_script
 
@@ -58,7 +69,7 @@ def run(args: argparse.Namespace) -> int:
             args.script, list(args.script_args), as_module=args.module, references=args.reference, log=log
         )
     for error in result.errors:
-        print(f"onnx-migrate check: error: {error}", file=sys.stderr)
+            print(f"onnx-migrate check: error: {error}", file=sys.stderr)
     color = {"auto": None, "always": True, "never": False}[args.color]
     if args.output is not None:
         try:

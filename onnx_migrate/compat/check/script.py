@@ -9,9 +9,10 @@ TorchScript exporter (and the other way round). So the script runs
 1. with onnx_migrate installed (as ``onnx-migrate run`` runs it): each legacy
    ``torch.onnx.export`` call goes to onnx_migrate and writes its model where
    the script asked; the model and the example inputs are kept;
-2. again, plain, with the same random state and its own modules imported
-   afresh: each legacy call goes to torch's legacy exporter, into memory (the
-   script's file keeps onnx_migrate's model).
+2. again, plain, with the same random state and the modules the first run
+   imported afresh (user code wherever it lives, and installed modules that
+   bound onnx_migrate's legacy names): each legacy call goes to torch's legacy
+   exporter, into memory (the script's file keeps onnx_migrate's model).
 
 Export number *i* of one run is paired with number *i* of the other. Weights
 and example inputs are fingerprinted on both runs, so a script whose two runs
@@ -24,8 +25,10 @@ from __future__ import annotations
 
 import contextlib
 import sys
+import sysconfig
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import onnx
@@ -96,7 +99,7 @@ def check_script(
         result.errors.append(str(exc))
         return result
 
-    modules = _UserModules([Path.cwd().resolve()] if as_module else [Path(target).resolve().parent])
+    modules = _UserModules()
     with rng_snapshot() as restore_random_state, contextlib.ExitStack() as cleanup:
         cleanup.callback(modules.forget)
         say(f"running {target} with onnx_migrate")
@@ -187,38 +190,60 @@ def _pair_with_files(
 # -- process hygiene between and after the runs -------------------------------------------------------------
 
 
-def _user_modules(roots: Sequence[Path]) -> set[str]:
-    """Pure-Python modules loaded from the user's project (not installed packages, not onnx_migrate)."""
-    names = set()
-    for name, module in list(sys.modules.items()):
-        if name == "__main__" or name.split(".")[0] == "onnx_migrate":
-            continue
-        file = getattr(module, "__file__", None)
-        if not isinstance(file, str) or not file.endswith(".py"):
-            continue
-        path = Path(file).resolve()
-        if {"site-packages", "dist-packages"} & set(path.parts):
-            continue
-        if any(path.is_relative_to(root) for root in roots):
-            names.add(name)
-    return names
+#: Installed code lives here; a module from here is forgotten only when it bound onnx_migrate's legacy names.
+_INSTALLED = frozenset({"site-packages", "dist-packages"})
+_STDLIB = Path(sysconfig.get_paths()["stdlib"]).resolve()
+
+
+def _binds_onnx_migrate(module: ModuleType) -> bool:
+    """Whether a module's globals hold onnx_migrate objects: legacy names it bound under install."""
+    for value in list(vars(module).values()):
+        owner = value.__name__ if isinstance(value, ModuleType) else getattr(value, "__module__", None)
+        if isinstance(owner, str) and owner.split(".")[0] == "onnx_migrate":
+            return True
+    return False
+
+
+def _forgettable(name: str, module: object) -> bool:
+    """A pure-Python module a run may have bound differently (or seeded the RNG on import)."""
+    if name == "__main__" or name.split(".")[0] in {"onnx_migrate", "torch"} or not isinstance(module, ModuleType):
+        return False
+    file = getattr(module, "__file__", None)
+    if not isinstance(file, str) or not file.endswith(".py"):
+        return False  # extension modules cannot be imported twice
+    path = Path(file).resolve()
+    if _INSTALLED & set(path.parts):
+        return _binds_onnx_migrate(module)
+    return not path.is_relative_to(_STDLIB)
 
 
 class _UserModules:
-    """The user's project modules imported since this object was made, and a way to forget them.
+    """The modules a run imported, and a way to forget them so that the next run imports them afresh.
 
-    A module binds ``torch.onnx.symbolic_helper`` & co. when it is imported: the
-    reference run must not reuse modules imported under install, and after the
-    check the process should not keep either run's versions.
+    Both runs must see the same weights and the right helper bindings. A module
+    binds ``torch.onnx.symbolic_helper`` & co. when imported, and may seed the
+    random generator then: so every pure-Python module the run imported from
+    the user's code (the script's folder, ``PYTHONPATH``, any folder outside the
+    standard library and installed packages) is forgotten, and so is an
+    installed module that bound onnx_migrate's legacy names (onnxruntime's
+    ``pytorch_export_contrib_ops`` binds ``symbolic_helper`` at import).
     """
 
-    def __init__(self, roots: Sequence[Path]) -> None:
-        self.roots = list(roots)
-        self.preloaded = _user_modules(self.roots)
+    def __init__(self) -> None:
+        self.preloaded = set(sys.modules)
 
     def forget(self) -> None:
-        for name in _user_modules(self.roots) - self.preloaded:
+        for name in set(sys.modules) - self.preloaded:
+            module = sys.modules.get(name)
+            if not _forgettable(name, module):
+                continue
             sys.modules.pop(name, None)
+            # `from package import module` takes the package's attribute when it is there.
+            parent_name, _, leaf = name.rpartition(".")
+            parent = sys.modules.get(parent_name)
+            if parent is not None and getattr(parent, leaf, None) is module:
+                with contextlib.suppress(AttributeError):
+                    delattr(parent, leaf)
 
 
 @contextlib.contextmanager

@@ -1,10 +1,12 @@
 """``onnx-migrate report``: find legacy ONNX-export use in code, report it, fix what is safe.
 
 Exit codes are a bitmask (as in Fixit): ``1`` = findings at or above
-``--fail-on`` (with ``--fix``: changes pending, not written), ``2`` = files that
-could not be scanned. ``--fail-on never`` keeps findings out of the exit code.
-Heavy dependencies stay out: the scan needs libcst and pathspec (the ``cli``
-extra), never torch.
+``--fail-on`` (default ``warning``: *info* findings work unchanged with
+onnx_migrate and never fail CI; with ``--fix``: changes pending, not written),
+``2`` = files that could not be scanned. ``--fail-on never`` keeps findings out
+of the exit code. Settings can live in ``[tool.onnx-migrate]`` of the project's
+``pyproject.toml`` (see :mod:`.config`); options given here win.
+Heavy dependencies stay out: the scan needs libcst and pathspec, never torch.
 """
 
 from __future__ import annotations
@@ -14,12 +16,14 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
+from onnx_migrate.compat.report.discovery import DEFAULT_SKIPPED_DIRS
+
 __all__ = ["HELP", "add_arguments", "run"]
 
 HELP = "Scan Python code for legacy torch.onnx export use: report it, or fix what is safe (--fix)."
 
 _FAIL_ON = ("error", "warning", "info", "never")
-_INSTALL_HINT = "onnx-migrate report needs the 'cli' extra: pip install 'onnx-migrate[cli]'"
+_DEFAULT_FAIL_ON = "warning"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -35,15 +39,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--fail-on",
         choices=_FAIL_ON,
-        default="info",
-        help="exit with bit 1 set when a finding has this severity or higher (default: info = any finding)",
+        default=None,
+        help=f"exit with bit 1 set when a finding has this severity or higher (default: {_DEFAULT_FAIL_ON}; "
+        "info findings work unchanged with onnx_migrate)",
     )
     parser.add_argument(
         "--exclude",
         action="append",
         default=[],
         metavar="GLOB",
-        help="skip paths matching this .gitignore-style pattern (repeatable)",
+        help="skip paths the walk finds that match this .gitignore-style pattern (repeatable); "
+        "a path named on the command line is always scanned",
     )
     parser.add_argument("--no-gitignore", action="store_true", help="do not skip files ignored by .gitignore")
     parser.add_argument("--select", metavar="CODES", help="only these rule codes or prefixes, e.g. OMG0,OMG101")
@@ -57,42 +63,54 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--color", choices=("auto", "always", "never"), default="auto", help="colour the text report")
     parser.add_argument("--list-rules", action="store_true", help="list the rules and exit")
+    parser.add_argument("--explain", metavar="CODE", help="print the migration guide of one rule, e.g. OMG203")
+    parser.add_argument(
+        "--no-config", action="store_true", help="ignore [tool.onnx-migrate] in pyproject.toml"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
     """Run the subcommand; returns the exit code."""
-    try:
-        import libcst  # noqa: F401
-        import pathspec  # noqa: F401
-    except ImportError:
-        print(_INSTALL_HINT, file=sys.stderr)
-        return 2
-
+    from onnx_migrate.compat.cli import UsageError
+    from onnx_migrate.compat.report.config import ConfigError, ReportConfig, load_config
     from onnx_migrate.compat.report.rules import UnknownRuleCodeError, select_rules
 
+    if args.explain:
+        from onnx_migrate.compat.report.docs import explain
+
+        try:
+            sys.stdout.write(explain(args.explain))
+        except KeyError as error:
+            raise UsageError(error.args[0]) from None
+        return 0
     try:
-        rules = select_rules(_codes(args.select), _codes(args.ignore) or None)
+        config = ReportConfig() if args.no_config else load_config(Path.cwd())
+    except ConfigError as error:
+        raise UsageError(str(error)) from None
+    select = _codes(args.select) if args.select is not None else config.select
+    ignore = _codes(args.ignore) if args.ignore is not None else config.ignore
+    try:
+        rules = select_rules(select, ignore or None)
     except UnknownRuleCodeError as error:
-        print(f"onnx-migrate report: {error}", file=sys.stderr)
-        return 2
+        raise UsageError(f"{error}" + (f" (from {config.path})" if config.path else "")) from None
+    args.exclude = [*config.exclude, *args.exclude]
+    args.fail_on = args.fail_on or config.fail_on or _DEFAULT_FAIL_ON
     if args.list_rules:
         _list_rules(rules, sys.stdout)
         return 0
     if not args.paths:
-        print("onnx-migrate report: give at least one PATH to scan (or --list-rules)", file=sys.stderr)
-        return 2
+        raise UsageError("give at least one PATH to scan (or --list-rules, --explain CODE)")
     if args.write and not args.fix:
-        print("onnx-migrate report: --write only applies with --fix", file=sys.stderr)
-        return 2
+        raise UsageError("--write only applies with --fix")
     if args.fix:
         return _run_fix(args, rules)
     return _run_report(args, rules)
 
 
-def _codes(value: str | None) -> list[str] | None:
+def _codes(value: str | None) -> tuple[str, ...] | None:
     if value is None:
         return None
-    return [code for code in value.split(",") if code.strip()]
+    return tuple(code.strip() for code in value.split(",") if code.strip())
 
 
 def _run_report(args: argparse.Namespace, rules: tuple) -> int:  # type: ignore[type-arg]
@@ -111,8 +129,21 @@ def _run_report(args: argparse.Namespace, rules: tuple) -> int:  # type: ignore[
     else:
         text = render(results, output_format, rules=rules, color=use_color(sys.stdout, args.color))
         sys.stdout.write(text)
+    if not results:
+        print(_nothing_scanned(args), file=sys.stderr)
     fail_on = None if args.fail_on == "never" else Severity(args.fail_on)
     return exit_code(results, fail_on)
+
+
+def _nothing_scanned(args: argparse.Namespace) -> str:
+    """Why a run scanned no file: the walk skips ignored and excluded paths, and non-Python files."""
+    skips = "--exclude/[tool.onnx-migrate] exclude patterns"
+    if not args.no_gitignore:
+        skips = ".gitignore files (--no-gitignore scans them), " + skips
+    return (
+        f"onnx-migrate report: no Python file scanned under {', '.join(args.paths)}: the walk skips "
+        f"{skips} and {', '.join(sorted(DEFAULT_SKIPPED_DIRS)[:4])}... folders; name a file or folder to scan it."
+    )
 
 
 def _run_fix(args: argparse.Namespace, rules: tuple) -> int:  # type: ignore[type-arg]
@@ -123,7 +154,7 @@ def _run_fix(args: argparse.Namespace, rules: tuple) -> int:  # type: ignore[typ
         print("onnx-migrate report: --fix prints a diff; --format and --output apply to the report", file=sys.stderr)
         return 2
     code = 0
-    fixed = changed = remaining = 0
+    fixed = changed = remaining = found = 0
     for item in iter_python_files(args.paths, tuple(args.exclude), not args.no_gitignore):
         if not isinstance(item, Path):
             assert item.error is not None
@@ -136,6 +167,7 @@ def _run_fix(args: argparse.Namespace, rules: tuple) -> int:  # type: ignore[typ
             code |= 2
             continue
         remaining += outcome.remaining
+        found += outcome.found
         if outcome.diff:
             changed += 1
             fixed += outcome.fixed
@@ -143,9 +175,12 @@ def _run_fix(args: argparse.Namespace, rules: tuple) -> int:  # type: ignore[typ
                 sys.stdout.write(outcome.diff)
     verb = "rewrote" if args.write else "would rewrite"
     note = "" if args.write or not changed else "; apply with --fix --write"
+    # The parts add up to `found`: keyword findings go away with the call they were on.
+    resolved = found - fixed - remaining
     print(
         f"onnx-migrate report --fix: {verb} {fixed} finding(s) in {changed} file(s){note}; "
-        f"{remaining} finding(s) need changes by hand (run without --fix to list them)",
+        f"{resolved} more go with the calls rewritten; {remaining} remain (run without --fix to list them); "
+        f"{found} found in all",
         file=sys.stderr,
     )
     if changed and not args.write:
@@ -158,4 +193,4 @@ def _list_rules(rules: tuple, stream: TextIO) -> None:  # type: ignore[type-arg]
     for rule in rules:
         fix = "[*]" if rule.FIXABLE else "   "
         stream.write(f"{rule.CODE} {fix} {rule.NAME.ljust(width)}  {rule.SEVERITY.value:<7}  {rule.SUMMARY}\n")
-    stream.write("[*] = rewritten by --fix. Guide per rule: onnx_migrate docs/rules.md\n")
+    stream.write("[*] = rewritten by --fix. A rule's migration guide: onnx-migrate report --explain CODE\n")

@@ -74,10 +74,26 @@ def _enclosing_gitignores(root: Path) -> list[_IgnoreFile]:
         return []  # not inside a repository: only ignore files inside the scanned tree apply
     found = []
     for directory in reversed(chain):
-        ignore = _load_gitignore(directory)
-        if ignore is not None:
-            found.append(_IgnoreFile(root, ignore.spec, absolute.relative_to(directory).as_posix()))
+        try:
+            text = (directory / ".gitignore").read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+        prefix = absolute.relative_to(directory).as_posix()
+        lines = _not_hiding(text.splitlines(), prefix)
+        found.append(_IgnoreFile(root, _spec(lines), prefix))
     return found
+
+
+def _not_hiding(lines: Sequence[str], prefix: str) -> list[str]:
+    """The ignore patterns that do not match the named directory (``prefix``) or a folder above it.
+
+    A path named on the command line is scanned even where ``.gitignore`` ignores
+    it (as ruff does): ``venv/`` must not hide ``venv/lib/.../transformers`` when
+    the user asks for that folder, while ``*.pyc`` or ``build/`` inside it still apply.
+    """
+    parts = prefix.split("/")
+    ancestors = ["/".join(parts[: index + 1]) + "/" for index in range(len(parts))]
+    return [line for line in lines if not any(_spec([line]).match_file(folder) for folder in ancestors)]  # type: ignore[attr-defined]
 
 
 def _error(path: Path, error: OSError) -> Result:

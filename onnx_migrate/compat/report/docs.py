@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from onnx_migrate.compat.report.rules import ALL_RULES
 from onnx_migrate.compat.report.rules.base import Rule, docs_anchor
 
-__all__ = ["render_rules_markdown"]
+__all__ = ["explain", "render_rules_markdown"]
 
 _INTRO = """\
 # onnx-migrate report: rules
@@ -35,6 +35,7 @@ onnx-migrate report src/ --format sarif -o onnx.sarif   # for code-scanning UIs
 onnx-migrate report src/ --fail-on error      # CI: exit 1 only for errors
 onnx-migrate report src/ --fix                # the safe rewrites, as a diff
 onnx-migrate report src/ --fix --write        # apply them
+onnx-migrate report --explain OMG203          # one rule's section of this page
 ```
 
 To run legacy code unchanged instead, `onnx_migrate.install()` (or `onnx-migrate run script.py`)
@@ -42,11 +43,46 @@ points the legacy names at onnx_migrate; each rule says what that covers.
 
 - `--select OMG0,OMG101` / `--ignore OMG3` choose rules by code or prefix.
 - `--exclude GLOB` skips paths (`.gitignore` syntax); `.gitignore` files are honoured
-  (`--no-gitignore` turns that off).
+  (`--no-gitignore` turns that off). Both apply to what the walk finds: a file or folder named
+  on the command line is always scanned, even inside an ignored folder (a vendored package,
+  a venv's `site-packages/...`). A run that scans no file says so on stderr.
 - `# noqa: OMG001` (or a bare `# noqa`) on a line silences findings on that line.
-- Exit code: bit 1 = findings at or above `--fail-on` (with `--fix`: a diff is pending),
-  bit 2 = files that could not be scanned (syntax error, encoding, unreadable, symlink loop).
+- Exit code: bit 1 = findings at or above `--fail-on` (default `warning`; with `--fix`: a diff
+  is pending), bit 2 = files that could not be scanned (syntax error, encoding, unreadable,
+  symlink loop).
 - Files that never mention `onnx`, `symbolic`, `.op(` or `_C.` are not parsed (nothing can match there).
+- The symbolic functions of one file are one OMG302 finding that names each with its line.
+
+**Configuration.** The nearest `pyproject.toml` at or above the current directory with a
+`[tool.onnx-migrate]` table sets defaults; command-line options win (`--no-config` ignores it):
+
+```toml
+[tool.onnx-migrate]
+select = ["OMG0", "OMG1", "OMG2"]   # rule codes or prefixes
+ignore = ["OMG302"]
+exclude = ["third_party/", "*_pb2.py"]
+fail-on = "error"                    # error, warning, info or never
+```
+
+**pre-commit.** The repository ships a hook (`.pre-commit-hooks.yaml`):
+
+```yaml
+- repo: https://github.com/OWNER/onnx_migrate   # where you get onnx_migrate from
+  rev: v0.1.0
+  hooks:
+    - id: onnx-migrate-report
+```
+
+**GitHub code scanning.** Upload the SARIF output; findings then show on pull requests and in
+the Security tab (`--fail-on never` lets the upload step run whatever is found):
+
+```yaml
+- run: pip install onnx-migrate && onnx-migrate report src/ --format sarif -o onnx-migrate.sarif --fail-on never
+- uses: github/codeql-action/upload-sarif@v3
+  with:
+    sarif_file: onnx-migrate.sarif
+    category: onnx-migrate
+```
 
 **Severities.** *error*: the code stops working when TorchScript goes (or already fails on
 current torch). *warning*: it runs, but torch's torch.export-based exporter (the default since
@@ -98,6 +134,18 @@ def _section(rule: type[Rule]) -> str:
     if rule.GUIDE.notes:
         parts += ["", rule.GUIDE.notes]
     return "\n".join(parts)
+
+
+def explain(code: str) -> str:
+    """One rule's guide, as ``onnx-migrate report --explain CODE`` prints it (the page's section for it).
+
+    Raises:
+        KeyError: no rule has this code (the message lists the codes).
+    """
+    for rule in ALL_RULES:
+        if rule.CODE == code.strip().upper():
+            return _section(rule).split("\n", 1)[1] + "\n"  # without the HTML anchor
+    raise KeyError(f"no rule {code!r}; the codes are {', '.join(rule.CODE for rule in ALL_RULES)}")
 
 
 def render_rules_markdown(rules: Sequence[type[Rule]] = ALL_RULES) -> str:

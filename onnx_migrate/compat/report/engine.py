@@ -146,8 +146,24 @@ class FileContext:
             )
             if pending.fix is not None:
                 plan.add(pending.fix)
+        findings = _grouped(findings, [type(rule) for rule in self.rules.values()])
         findings.sort(key=Finding.sort_key)
         return tuple(findings), plan
+
+
+def _grouped(findings: list[Finding], rules: Sequence[type[Rule]]) -> list[Finding]:
+    """Each rule's findings of one file, merged where the rule groups them (:meth:`Rule.group`)."""
+    by_code: dict[str, list[Finding]] = {}
+    for finding in findings:
+        by_code.setdefault(finding.code, []).append(finding)
+    merged: list[Finding] = []
+    for rule in rules:
+        found = by_code.pop(rule.CODE, [])
+        group = rule.group(found) if len(found) > 1 else None
+        merged.extend([group] if group is not None else found)
+    for rest in by_code.values():
+        merged.extend(rest)
+    return merged
 
 
 def op_label(method: str, call: cst.Call) -> str:
@@ -203,6 +219,8 @@ class _Dispatcher(cst.CSTVisitor):
         self._skip: set[int] = set()
         self._callees: set[int] = set()
         self._import_depth = 0
+        self._annotation_depth = 0
+        self._lazy_annotations = _postpones_annotations(context.module)
         self._frames: list[_Frame] = []
 
     # -- functions: who emits which ops --------------------------------------------------------
@@ -284,6 +302,13 @@ class _Dispatcher(cst.CSTVisitor):
         for rule in rules:
             rule.on_import(site)
 
+    # -- annotations -------------------------------------------------------------------------
+    def visit_Annotation(self, node: cst.Annotation) -> None:
+        self._annotation_depth += 1
+
+    def leave_Annotation(self, original_node: cst.Annotation) -> None:
+        self._annotation_depth -= 1
+
     # -- calls and references ----------------------------------------------------------------
     def visit_Call(self, node: cst.Call) -> None:
         self._callees.add(id(node.func))
@@ -328,10 +353,27 @@ class _Dispatcher(cst.CSTVisitor):
                 via_owned_import=self.context.index.is_owned(resolved.binding),
                 is_callee=id(node) in self._callees,
                 star_module=resolved.star_module,
+                lazy_annotation=self._lazy_annotations and self._annotation_depth > 0,
             )
             for rule in rules:
                 rule.on_reference(reference)
             break
+
+
+def _postpones_annotations(module: cst.Module) -> bool:
+    """Whether ``module`` has ``from __future__ import annotations`` (annotations then stay strings)."""
+    for statement in module.body:
+        if not isinstance(statement, cst.SimpleStatementLine):
+            continue
+        for small in statement.body:
+            if (
+                isinstance(small, cst.ImportFrom)
+                and dotted_name(small.module) == "__future__"
+                and not isinstance(small.names, cst.ImportStar)
+                and any(dotted_name(alias.name) == "annotations" for alias in small.names)
+            ):
+                return True
+    return False
 
 
 _HOOKS: dict[type, tuple[str, ...]] = {}

@@ -39,6 +39,8 @@ class FixOutcome:
     source: str
     fixed: tuple[Finding, ...]
     remaining: tuple[Finding, ...]
+    #: Findings before the rewrite: ``fixed`` + ``remaining`` + those gone with a rewritten call.
+    found: int = 0
 
     @property
     def changed(self) -> bool:
@@ -51,12 +53,12 @@ def fix_source(source: str, rules: Sequence[type[Rule]] = ALL_RULES) -> FixOutco
     fixed = tuple(f for f in analysis.findings if f.fixable)
     remaining = tuple(f for f in analysis.findings if not f.fixable)
     if not analysis.fix_plan:
-        return FixOutcome(source, (), remaining)
+        return FixOutcome(source, (), remaining, len(analysis.findings))
     new_module = apply_plan(analysis.module, analysis.fix_plan)
     new_source = new_module.code
     compile(new_source, "<onnx-migrate --fix>", "exec", dont_inherit=True)  # Python must accept it too
     # Rescan: findings tied to a rewritten call (its keywords) are gone with it.
-    return FixOutcome(new_source, fixed, analyze_source(new_source, rules).findings)
+    return FixOutcome(new_source, fixed, analyze_source(new_source, rules).findings, len(analysis.findings))
 
 
 def apply_plan(module: cst.Module, plan: FixPlan) -> cst.Module:
@@ -243,6 +245,7 @@ class FileFix:
     remaining: int = 0
     error: FileError | None = None
     written: bool = False
+    found: int = 0
 
 
 def fix_file(path: Path, rules: Sequence[type[Rule]] = ALL_RULES, *, write: bool = False) -> FileFix:
@@ -263,11 +266,11 @@ def fix_file(path: Path, rules: Sequence[type[Rule]] = ALL_RULES, *, write: bool
             name, error=FileError(ErrorKind.INTERNAL, f"internal error while fixing ({type(error).__name__}: {error})")
         )
     if not outcome.changed:
-        return FileFix(name, remaining=len(outcome.remaining))
+        return FileFix(name, remaining=len(outcome.remaining), found=outcome.found)
     diff = unified_diff(path.as_posix(), source, outcome.source)
     if write:
         _write_atomically(path, outcome.source.encode(encoding))
-    return FileFix(name, diff, len(outcome.fixed), len(outcome.remaining), written=write)
+    return FileFix(name, diff, len(outcome.fixed), len(outcome.remaining), written=write, found=outcome.found)
 
 
 def _write_atomically(path: Path, data: bytes) -> None:

@@ -34,13 +34,14 @@ def export_and_compare(
     *,
     tolerance: float = 1e-4,
     more_inputs: Sequence[tuple[Any, ...]] = (),
-    ort_graph_optimizations: bool = True,
+    ort_graph_optimizations: bool | Any = True,
     **export_options: Any,
 ) -> onnx.ModelProto:
     """Export ``model`` at ``opset`` (checked by the exporter), run it on ``args`` and ``more_inputs``, compare.
 
     ``ort_graph_optimizations=False`` runs ONNX Runtime without its graph rewrites (some insert ops the
-    model's opset lacks, e.g. its Q/DQ bias quantization adds ``Round``, which opset 10 does not have).
+    model's opset lacks, e.g. its Q/DQ bias quantization adds ``Round``, which opset 10 does not have);
+    an ``ort.GraphOptimizationLevel`` picks the level (``True``: ORT's default, all).
     """
     model.eval()
     with warnings.catch_warnings():
@@ -51,8 +52,10 @@ def export_and_compare(
     onnx.checker.check_model(proto, full_check=True)
     assert [o.version for o in proto.opset_import if o.domain == ""] == [opset]
     options = ort.SessionOptions()
-    if not ort_graph_optimizations:
+    if ort_graph_optimizations is False:
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
+    elif ort_graph_optimizations is not True:  # a GraphOptimizationLevel
+        options.graph_optimization_level = ort_graph_optimizations
     session = ort.InferenceSession(proto.SerializeToString(), options, providers=["CPUExecutionProvider"])
     names = [i.name for i in session.get_inputs()]
     for inputs in (args, *more_inputs):

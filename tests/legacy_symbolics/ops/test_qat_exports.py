@@ -6,6 +6,14 @@ prepared with ``torch.ao.quantization.prepare_qat`` (its default qconfig inserts
 ``fused_moving_avg_obs_fake_quant``), exported with its observers disabled.
 The tolerance is one quantization step of the output: a conv sum that lands
 within an ulp of a rounding tie may round the other way in ONNX Runtime.
+
+ONNX Runtime runs the models at ``ORT_ENABLE_BASIC``: that level checks the
+graph we export (constant folding, no kernel fusion). ``ORT_ENABLE_ALL`` adds
+ORT's Q/DQ fusion, which swaps DequantizeLinear->Conv->QuantizeLinear for
+integer kernels with their own requantization; with onnxruntime 1.32 that moves
+outputs by several quantization steps (max abs diff 0.5) for a graph that is
+exact at the basic level, so at that level the test would measure ORT's
+fusion, not the export.
 """
 
 from __future__ import annotations
@@ -14,11 +22,15 @@ import warnings
 
 import numpy as np
 import onnx
+import onnxruntime as ort
 import pytest
 import torch
 from model_export_check import export_and_compare, op_counts
 
 torch.manual_seed(0)
+
+#: The level that tests the exported graph (see the module docstring).
+GRAPH_LEVEL = ort.GraphOptimizationLevel.ORT_ENABLE_BASIC
 
 
 class FakeQuantConv(torch.nn.Module):
@@ -52,7 +64,9 @@ def _pairs(proto: onnx.ModelProto) -> tuple[int, int]:
 
 @pytest.mark.parametrize("opset", [13, 17])
 def test_per_tensor_and_per_channel_fake_quant_model(opset: int) -> None:
-    proto = export_and_compare(FakeQuantConv(), (torch.rand(2, 3, 8, 8) * 4 - 2,), opset, tolerance=0.0501)
+    proto = export_and_compare(
+        FakeQuantConv(), (torch.rand(2, 3, 8, 8) * 4 - 2,), opset, tolerance=0.0501, ort_graph_optimizations=GRAPH_LEVEL
+    )
     assert _pairs(proto) == (3, 3)
     axes = [a.i for n in proto.graph.node if n.op_type == "DequantizeLinear" for a in n.attribute if a.name == "axis"]
     assert axes == [0], "the weight's DequantizeLinear is per output channel"
@@ -63,7 +77,8 @@ def test_per_tensor_fake_quant_model_at_opset_10(opset: int) -> None:
     """ONNX Runtime's own Q/DQ conv rewrite adds a Round (opset 11) to the graph, so it is switched off at opset 10."""
     model = FakeQuantConv(per_channel=False)
     proto = export_and_compare(
-        model, (torch.rand(2, 3, 8, 8) * 4 - 2,), opset, tolerance=0.0501, ort_graph_optimizations=opset > 10
+        model, (torch.rand(2, 3, 8, 8) * 4 - 2,), opset, tolerance=0.0501,
+        ort_graph_optimizations=GRAPH_LEVEL if opset > 10 else False,
     )
     assert _pairs(proto) == (3, 3)
 
@@ -109,7 +124,7 @@ def test_torch_ao_prepare_qat_model(opset: int) -> None:
     """torch.ao's default QAT qconfig (fused observer + fake quant) exports as Q/DQ with the trained qparams."""
     model = _prepared_qat_model()
     x = torch.randn(2, 3, 8, 8)
-    proto = export_and_compare(model, (x,), opset, tolerance=0.1)
+    proto = export_and_compare(model, (x,), opset, tolerance=0.1, ort_graph_optimizations=GRAPH_LEVEL)
     assert _pairs(proto) == (5, 5)  # input, conv weight (per channel), conv output, fc weight, fc output
     constants = {init.name: onnx.numpy_helper.to_array(init) for init in proto.graph.initializer}
     constants.update(

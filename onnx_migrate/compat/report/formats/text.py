@@ -72,5 +72,6 @@ def render_text(results: Sequence[Result], *, color: bool = False) -> str:
         lines.append(f"No legacy ONNX export use found in {plural(summary.files_scanned, 'file')}.")
     if summary.files_with_errors:
         lines.append(paint("failed", f"{plural(summary.files_with_errors, 'file')} could not be scanned (see above)."))
-    lines.append(paint("dim", "Rules and migration guide: onnx_migrate docs/rules.md"))
+    if summary.findings:
+        lines.append(paint("dim", "A rule's migration guide: onnx-migrate report --explain CODE"))
     return "\n".join(lines) + "\n"

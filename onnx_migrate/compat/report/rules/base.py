@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 import libcst as cst
 
-from onnx_migrate.compat.report.results import Severity
+from onnx_migrate.compat.report.results import Finding, Severity
 
 if TYPE_CHECKING:
     from onnx_migrate.compat.report.engine import FileContext
@@ -118,7 +118,9 @@ class Reference:
 
     ``via_owned_import`` is true when the chain's root was bound by an import
     that is itself owned by a rule (so that import was already reported);
-    ``is_callee`` when the chain is the function of a call (``on_call`` follows).
+    ``is_callee`` when the chain is the function of a call (``on_call`` follows);
+    ``lazy_annotation`` when it sits in an annotation that Python never evaluates
+    (the file has ``from __future__ import annotations``).
     """
 
     node: cst.Name | cst.Attribute
@@ -128,6 +130,7 @@ class Reference:
     via_owned_import: bool
     is_callee: bool
     star_module: str | None = None
+    lazy_annotation: bool = False
 
 
 @dataclasses.dataclass(frozen=True)
@@ -257,3 +260,12 @@ class Rule(cst.CSTVisitor):
     def report(self, node: cst.CSTNode, message: str, fix: Fix | None = None) -> None:
         """Record a finding at ``node`` (with this rule's code and severity)."""
         self.context.add_finding(self, node, message, fix)
+
+    @classmethod
+    def group(cls, findings: Sequence[Finding]) -> Finding | None:
+        """One finding for several of this rule's in one file, or ``None`` to list each.
+
+        Rules whose findings are many and alike in a file (one per symbolic function)
+        override this, so a file with 40 symbolics is one line of the report, not 40.
+        """
+        return None

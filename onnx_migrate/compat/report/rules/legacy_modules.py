@@ -568,8 +568,22 @@ def my_symbolic(g: GraphContext, x: Value) -> Value:
     return g.op("Relu", x)
 """,
     )
-    VALID = (Valid("import torch\ng = torch.cuda.CUDAGraph()\n"),)
+    VALID = (
+        Valid("import torch\ng = torch.cuda.CUDAGraph()\n"),
+        # Postponed annotations are never evaluated: they keep working after TorchScript goes.
+        Valid(
+            "from __future__ import annotations\nimport torch\n\n"
+            "def f(g: torch._C.Graph, x: torch._C.Value) -> torch._C.Value:\n    return g.op('Relu', x)\n"
+        ),
+    )
     INVALID = (
         Invalid("import torch\n\ndef f(g: torch._C.Graph, x: torch._C.Value):\n    return g.op('Relu', x)\n", count=2),
         Invalid("from torch import _C\nisinstance(x, _C.Value)\n"),
+        Invalid("from __future__ import annotations\nfrom torch import _C\n\ndef f(x: _C.Value):\n"
+                "    return isinstance(x, _C.Value)\n"),
     )
+
+    def on_reference(self, reference: Reference) -> None:
+        if reference.lazy_annotation:
+            return  # an annotation under `from __future__ import annotations` is never evaluated
+        super().on_reference(reference)

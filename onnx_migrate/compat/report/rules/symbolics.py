@@ -10,12 +10,14 @@ the ops and domains each one emits: that is the work a port to onnxscript has.
 
 from __future__ import annotations
 
+import dataclasses
+import re
 from collections.abc import Sequence
 
 import libcst as cst
 
 from onnx_migrate.compat.report.names import dotted_name
-from onnx_migrate.compat.report.results import Severity
+from onnx_migrate.compat.report.results import Finding, Severity
 from onnx_migrate.compat.report.rules.base import Effort, Guide, Invalid, Rule, Valid
 
 __all__ = ["AutogradFunctionSymbolic", "SymbolicFunction", "describe_ops", "graph_parameter"]
@@ -93,11 +95,15 @@ def _symbolic_members(node: cst.ClassDef) -> list[tuple[cst.CSTNode, cst.Functio
 
 
 class AutogradFunctionSymbolic(Rule):
-    """``torch.autograd.Function`` subclasses with a ``symbolic`` static method."""
+    """``torch.autograd.Function`` subclasses with a ``symbolic`` static method.
+
+    Info, not warning: ``onnx_migrate.export`` calls ``symbolic`` as the legacy
+    exporter did, so a migrated file keeps it unchanged and must not fail CI.
+    """
 
     CODE = "OMG301"
     NAME = "autograd-function-symbolic"
-    SEVERITY = Severity.WARNING
+    SEVERITY = Severity.INFO
     SUMMARY = "A `torch.autograd.Function` subclass with a `symbolic` static method."
     AUTOMATIC = (
         "`onnx_migrate.export` keeps the autograd.Function as one node and calls its `symbolic` "
@@ -281,3 +287,20 @@ torch.onnx.export(model, (x,), dynamo=True, custom_translation_table={torch.ops.
             f"symbolic function `{name}` {describe_ops(ops)}: runs unchanged under `onnx_migrate.export`; "
             "natively it becomes an onnxscript function in `custom_translation_table`",
         )
+
+    @classmethod
+    def group(cls, findings: Sequence[Finding]) -> Finding | None:
+        """All symbolic functions of a file as one finding at the first, naming each with its line."""
+        names = [f"`{_SYMBOLIC_NAME.search(f.message).group(1)}` (line {f.line})" for f in findings]  # type: ignore[union-attr]
+        shown = ", ".join(names[:_GROUP_SHOWN]) + (f" and {len(names) - _GROUP_SHOWN} more" if len(names) > _GROUP_SHOWN else "")
+        first = min(findings, key=Finding.sort_key)
+        return dataclasses.replace(
+            first,
+            message=f"{len(findings)} symbolic functions: {shown}: they run unchanged under "
+            "`onnx_migrate.export`; natively each becomes an onnxscript function in `custom_translation_table`",
+        )
+
+
+_SYMBOLIC_NAME = re.compile(r"symbolic function `([^`]*)`")
+#: Names listed in a grouped OMG302 finding before "and N more".
+_GROUP_SHOWN = 8
