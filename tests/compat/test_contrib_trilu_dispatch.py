@@ -50,7 +50,7 @@ def _check(model: onnx.ModelProto, x: torch.Tensor) -> list[str]:
 
 
 def test_custom_trilu_at_opset_1_is_used_at_11_and_builtin_from_14(registry_scope) -> None:
-    """Test: registered at opset 1, the customs serve opset 11 (two Trilu) and lose to legacy's opset-14 built-ins at 14."""
+    """Test: registered at opset 1, the customs serve opset 11 (two Trilu); from 14 legacy's built-ins win."""
     x = torch.randn(4, 4)
     onnx_migrate.register_custom_op_symbolic("aten::triu", _triu, 1)
     onnx_migrate.register_custom_op_symbolic("aten::tril", _tril, 1)
