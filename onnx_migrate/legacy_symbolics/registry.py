@@ -9,6 +9,13 @@ The legacy semantics are kept exactly:
   *up* toward opset 9, because opset 9 is the base of the built-in library.
 * Custom registrations are kept apart from built-ins and win *at the same opset
   key*; unregistering a custom one brings the built-in back.
+* Whether a custom or a built-in function serves a target is decided with the
+  opset keys of torch's *legacy* library (``legacy_opsets.LEGACY_OPSETS``,
+  generated from its sources by ``tools/gen_legacy_opsets.py``), not with ours:
+  our built-ins are keyed differently for many names (``aten::triu`` at 9 and 14,
+  legacy at 14 only), and a different key set would change which one runs. When
+  the built-in wins, our own best built-in for the target runs. For a name legacy
+  did not have, no built-in key makes a custom registration lose.
 
 Unlike the legacy exporter there is no module-level registry mutated by import
 side effects: a :class:`SymbolicRegistry` is an object. One process-default
