@@ -21,6 +21,7 @@ import torch
 from onnx_migrate.bridge._onnxscript_compat import TORCHLIB_OPSET
 from onnx_migrate.bridge.bridged_symbolic import BridgeSession, bridged_symbolic
 from onnx_migrate.compat.export_report import ExportReport
+from onnx_migrate.compat.shadowing import shadowed_message, shadowed_symbolics
 from onnx_migrate.errors import OnnxMigrateWarning, UnsupportedSymbolicError
 from onnx_migrate.legacy_symbolics.export_context import ExportContext
 from onnx_migrate.legacy_symbolics.registry import SymbolicEntry, SymbolicRegistry, validate_custom_op_name
@@ -60,15 +61,12 @@ def _selected_entries(
         if found.entry is None:
             continue  # registered only above the opset: not in effect, as in legacy
         if not found.entry.custom:
-            custom_opsets = sorted(registry.get_function_group(name).custom_opsets())  # type: ignore[union-attr]
-            warnings.warn(
-                f"The custom symbolic for {name!r} (registered at opset {custom_opsets}) is hidden at opset {opset} "
-                f"by the built-in registered at opset {found.entry.opset} (legacy rule: the highest registration "
-                f"<= the target opset wins), so torch's own lowering is used. Register it at opset >= "
-                f"{found.entry.opset} to use it.",
-                OnnxMigrateWarning,
-                stacklevel=3,
-            )
+            for item in shadowed_symbolics(registry, opset, {name}):
+                warnings.warn(
+                    f"{shadowed_message(item, opset)} The dynamo backend therefore uses torch's own lowering.",
+                    OnnxMigrateWarning,
+                    stacklevel=3,
+                )
             continue
         selected[name] = found.entry
     for raw in include_builtins:

@@ -43,11 +43,20 @@ class SymbolicUse:
 
 @dataclasses.dataclass(frozen=True)
 class ShadowedSymbolic:
-    """A custom symbolic the export did not use because a built-in at a higher opset hides it.
+    """A custom symbolic the export did not use because, as in the legacy exporter, a built-in wins there.
 
-    Under the legacy rule a custom registration overrides a built-in only at the
-    same opset key, so ``register_custom_op_symbolic("::gelu", fn, 1)`` loses to
-    the built-in ``gelu`` registered at opset 9 for every target from 9 on.
+    The legacy registry picks the registration at the highest opset ``<=`` the
+    target, and a custom one overrides a built-in only at the same opset key; so
+    ``register_custom_op_symbolic("aten::gelu", fn, 1)`` loses to legacy's built-in
+    ``gelu`` registered at opset 9 for every target from 9 on. onnx_migrate decides
+    with legacy's keys, then runs its own best built-in.
+
+    Attributes:
+        op: the op name (``aten::gelu``).
+        custom_opset, custom_origin: the custom registration that lost.
+        builtin_opset, builtin_origin: onnx_migrate's built-in that ran instead.
+        legacy_opset: the key of legacy's built-in that beat the custom one.
+        override_opsets: ``(first, last)``: a custom registration at any opset in between is used.
     """
 
     op: str
@@ -55,6 +64,8 @@ class ShadowedSymbolic:
     custom_origin: str
     builtin_opset: int
     builtin_origin: str
+    legacy_opset: int | None = None
+    override_opsets: tuple[int, int] | None = None
 
 
 @dataclasses.dataclass

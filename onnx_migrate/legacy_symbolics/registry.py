@@ -9,6 +9,13 @@ The legacy semantics are kept exactly:
   *up* toward opset 9, because opset 9 is the base of the built-in library.
 * Custom registrations are kept apart from built-ins and win *at the same opset
   key*; unregistering a custom one brings the built-in back.
+* Whether a custom or a built-in function serves a target is decided with the
+  opset keys of torch's *legacy* library (``legacy_opsets.LEGACY_OPSETS``,
+  generated from its sources by ``tools/gen_legacy_opsets.py``), not with ours:
+  our built-ins are keyed differently for many names (``aten::triu`` at 9 and 14,
+  legacy at 14 only), and a different key set would change which one runs. When
+  the built-in wins, our own best built-in for the target runs. For a name legacy
+  did not have, no built-in key makes a custom registration lose.
 
 Unlike the legacy exporter there is no module-level registry mutated by import
 side effects: a :class:`SymbolicRegistry` is an object. One process-default
@@ -25,7 +32,7 @@ import enum
 import re
 import threading
 import warnings
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from typing import Any, TypeVar
 
 from onnx_migrate.errors import DuplicateSymbolicError, SymbolicRegistrationError
@@ -126,10 +133,12 @@ class SymbolicFunctionGroup:
     ``get_min_supported`` methods keep their legacy meaning.
     """
 
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str, legacy_opsets: Collection[int] | None = None) -> None:
+        """``legacy_opsets``: the keys torch's legacy library registered ``name`` at (``None``: it had none)."""
         self._name = name
         self._base: dict[int, Callable[..., Any]] = {}
         self._custom: dict[int, Callable[..., Any]] = {}
+        self._legacy: frozenset[int] | None = None if legacy_opsets is None else frozenset(legacy_opsets)
 
     @property
     def name(self) -> str:
@@ -138,8 +147,13 @@ class SymbolicFunctionGroup:
     def __repr__(self) -> str:
         return f"SymbolicFunctionGroup({self._name!r}, builtin={sorted(self._base)}, custom={sorted(self._custom)})"
 
+    @property
+    def legacy_opsets(self) -> frozenset[int] | None:
+        """The opset keys of the legacy library for this name, or ``None`` if legacy had no such built-in."""
+        return self._legacy
+
     def _copy(self) -> SymbolicFunctionGroup:
-        clone = SymbolicFunctionGroup(self._name)
+        clone = SymbolicFunctionGroup(self._name, self._legacy)
         clone._base = dict(self._base)
         clone._custom = dict(self._custom)
         return clone
@@ -149,13 +163,64 @@ class SymbolicFunctionGroup:
         return set(self._base) | set(self._custom)
 
     def entry(self, opset: int) -> SymbolicEntry | None:
-        """The entry that serves ``opset`` under the legacy dispatch rule."""
-        version = dispatch_opset_version(opset, self.opsets())
+        """The entry that serves ``opset``: a custom one if it wins there, else our best built-in."""
+        custom = self._winning_custom_opset(opset)
+        if custom is not None:
+            return SymbolicEntry(self._name, custom, self._custom[custom], True)
+        version = dispatch_opset_version(opset, self._base)
         if version is None:
             return None
-        if version in self._custom:
-            return SymbolicEntry(self._name, version, self._custom[version], True)
         return SymbolicEntry(self._name, version, self._base[version], False)
+
+    def _decision_opsets(self) -> set[int]:
+        """The built-in keys that compete with custom ones: legacy's for a legacy name, none otherwise.
+
+        Our own built-in keys differ from legacy's for many names (we register at
+        other opsets, or at opsets past 20); letting them decide would change which
+        function runs compared with the legacy exporter. A name legacy did not have
+        has no built-in a legacy user could have been overridden by, so no built-in
+        key makes a custom registration lose.
+        """
+        return set(self._legacy or ())
+
+    def _winning_custom_opset(self, opset: int) -> int | None:
+        """The custom key that serves ``opset``, or ``None`` when a built-in (or nothing) serves it."""
+        if not self._custom:
+            return None
+        alone = dispatch_opset_version(opset, self._custom)
+        if alone is None:
+            return None
+        decided = dispatch_opset_version(opset, self._decision_opsets() | set(self._custom))
+        if decided in self._custom:
+            return decided
+        # Legacy's built-in wins. With no built-in of ours for the opset the user's
+        # function is the only one that can run: use it rather than fail the export.
+        return alone if dispatch_opset_version(opset, self._base) is None else None
+
+    def shadowed_custom_opset(self, opset: int) -> int | None:
+        """The custom key that would serve ``opset`` but loses to a built-in there, or ``None``."""
+        alone = dispatch_opset_version(opset, self._custom) if self._custom else None
+        if alone is None or self._winning_custom_opset(opset) is not None:
+            return None
+        return alone
+
+    def deciding_builtin_opset(self, opset: int) -> int | None:
+        """The legacy built-in key that beats the custom registrations at ``opset`` (``None`` if none does)."""
+        if self.shadowed_custom_opset(opset) is None:
+            return None
+        return dispatch_opset_version(opset, self._decision_opsets() | set(self._custom))
+
+    def custom_override_opsets(self, opset: int) -> tuple[int, ...]:
+        """The opsets at which one more custom registration would serve ``opset``, as in legacy.
+
+        >>> group = SymbolicFunctionGroup("aten::gelu", legacy_opsets=(9, 20))
+        >>> group.custom_override_opsets(17)[0], group.custom_override_opsets(17)[-1]
+        (9, 17)
+        """
+        competing = self._decision_opsets() | set(self._custom)
+        return tuple(
+            key for key in range(1, MAX_OPSET + 1) if dispatch_opset_version(opset, competing | {key}) == key
+        )
 
     def get(self, opset: int) -> Callable[..., Any] | None:
         """The function that serves ``opset``, or ``None``."""
@@ -257,7 +322,16 @@ class SymbolicRegistry:
     _default: SymbolicRegistry | None = None
     _default_lock = threading.Lock()
 
-    def __init__(self) -> None:
+    def __init__(self, legacy_opsets: Mapping[str, Collection[int]] | None = None) -> None:
+        """``legacy_opsets``: per name, the keys of torch's legacy library that decide custom vs built-in.
+
+        The default is the generated table of :mod:`.legacy_opsets`; tests pass their own.
+        """
+        if legacy_opsets is None:
+            from onnx_migrate.legacy_symbolics.legacy_opsets import LEGACY_OPSETS
+
+            legacy_opsets = LEGACY_OPSETS
+        self._legacy_opsets = legacy_opsets
         self._groups: dict[str, SymbolicFunctionGroup] = {}
         self._lock = threading.RLock()
         # Each open scope() records (name, opset, previous custom fn or None).
@@ -290,7 +364,7 @@ class SymbolicRegistry:
     def copy(self) -> SymbolicRegistry:
         """An independent snapshot (open scopes are not carried over)."""
         with self._lock:
-            clone = SymbolicRegistry()
+            clone = SymbolicRegistry(self._legacy_opsets)
             clone._groups = {name: group._copy() for name, group in self._groups.items()}
             return clone
 
@@ -319,13 +393,19 @@ class SymbolicRegistry:
                 f"The symbolic for {name!r} at opset {opset} must be callable, got {type(func).__name__}."
             )
         with self._lock:
-            group = self._groups.setdefault(name, SymbolicFunctionGroup(name))
+            group = self._group_for(name)
             if custom:
                 if self._scopes:
                     self._scopes[-1].append((name, opset, group._custom.get(opset)))
                 group.add_custom(func, opset)
             else:
                 group.add(func, opset)
+
+    def _group_for(self, name: str) -> SymbolicFunctionGroup:
+        group = self._groups.get(name)
+        if group is None:
+            group = self._groups[name] = SymbolicFunctionGroup(name, self._legacy_opsets.get(name))
+        return group
 
     def unregister(self, name: str, opset: int) -> None:
         """Remove the custom symbolic of ``name`` at ``opset`` (built-ins stay)."""
@@ -380,7 +460,7 @@ class SymbolicRegistry:
                 changes = self._scopes.pop()
                 for name, opset, previous in reversed(changes):
                     # The group may be gone (emptied by an earlier undo step): rebuild it.
-                    group = self._groups.setdefault(name, SymbolicFunctionGroup(name))
+                    group = self._group_for(name)
                     if previous is None:
                         group._custom.pop(opset, None)
                     else:
@@ -434,15 +514,14 @@ class SymbolicRegistry:
         ]
 
     def shadowed_custom_entries(self, opset: int) -> list[SymbolicEntry]:
-        """Custom entries that a built-in at a higher opset hides at ``opset``.
+        """Custom entries that would serve ``opset`` but lose to a built-in there.
 
-        Under the legacy rule ``register_custom_op_symbolic('::gelu', fn, 1)`` never
-        runs while a built-in exists between 1 and the target opset.
+        As in the legacy exporter, ``register_custom_op_symbolic('aten::gelu', fn, 1)``
+        never runs from opset 9 on, where legacy registered its built-in ``gelu``.
         """
         hidden = []
         for entry in self.custom_entries():
-            serving = self._groups[entry.name].entry(opset)
-            if serving is not None and not serving.custom and serving.opset > entry.opset:
+            if self._groups[entry.name].shadowed_custom_opset(opset) == entry.opset:
                 hidden.append(entry)
         return hidden
 

@@ -56,11 +56,21 @@ def test_legacy_opset_dispatch_picks_the_entry(registry: SymbolicRegistry) -> No
 
 
 def test_custom_symbolic_hidden_by_a_higher_builtin_warns(registry: SymbolicRegistry) -> None:
-    registry.register("aten::relu", 13, _relu, custom=False)
-    registry.register("aten::relu", 9, _relu_inplace, custom=True)
-    with pytest.warns(OnnxMigrateWarning, match=r"aten::relu.*hidden.*opset 13"):
+    """Legacy registered relu's built-in at opset 9: a custom one at opset 1 loses to it, as in legacy."""
+    registry.register("aten::relu", 9, _relu, custom=False)
+    registry.register("aten::relu", 1, _relu_inplace, custom=True)
+    hint = r"aten::relu at opset 1 was not used.*register_custom_op_symbolic\('aten::relu', fn, 9\).*torch's own"
+    with pytest.warns(OnnxMigrateWarning, match=hint):
         table = translation_table(registry)
     assert table == {}
+
+
+def test_a_builtin_key_legacy_lacked_does_not_hide_a_custom_symbolic(registry: SymbolicRegistry) -> None:
+    """Our built-in at 13 is no legacy key for relu (legacy: 9 only), so the custom at 9 still wins, as in legacy."""
+    registry.register("aten::relu", 13, _relu, custom=False)
+    registry.register("aten::relu", 9, _relu_inplace, custom=True)
+    table = translation_table(registry)
+    assert _entry(table[torch.ops.aten.relu.default]).fn is _relu_inplace
 
 
 def test_include_builtins_by_name(registry: SymbolicRegistry) -> None:

@@ -1,9 +1,10 @@
-"""The shadowing warning: a custom symbolic a built-in at a higher opset hides is reported, not silently dropped.
+"""The shadowing warning: a custom symbolic a built-in beats is reported, not silently dropped.
 
-Under the legacy rule a custom registration overrides a built-in only at the
-same opset key, so ``register_custom_op_symbolic("::gelu", fn, 1)`` never runs
-at opset 17, where the opset-9 built-in ``gelu`` serves. onnx_migrate keeps the
-rule and warns at export, for ops the model uses, and lists them in the report.
+Under the legacy rule a custom registration overrides a built-in only from the
+built-in's opset key on, so ``register_custom_op_symbolic("::gelu", fn, 1)`` never
+runs at opset 17, where legacy's opset-9 built-in ``gelu`` serves. onnx_migrate
+decides with legacy's keys, warns at export for ops the model uses, and lists them
+in the report. The hint it gives must name the full op and an opset that wins.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from _surface_helpers import load_checked, nodes, run
 
 import onnx_migrate
 from onnx_migrate.compat.install import install
-from onnx_migrate.compat.shadowing import shadowed_symbolics
+from onnx_migrate.compat.shadowing import shadowed_message, shadowed_symbolics
 from onnx_migrate.errors import OnnxMigrateWarning
 from onnx_migrate.legacy_symbolics.registry import SymbolicRegistry
 
@@ -48,10 +49,12 @@ def test_gelu_registered_at_opset_1_is_shadowed_at_17_with_a_warning_and_a_repor
     messages = [str(w.message) for w in caught if "was not used" in str(w.message)]
     assert len(messages) == 1
     assert "aten::gelu at opset 1" in messages[0] and "built-in" in messages[0] and "opset 9" in messages[0]
-    assert "register_custom_op_symbolic('::gelu', fn, 17)" in messages[0]
+    assert "as in the legacy exporter" in messages[0]
+    assert "register it at an opset from 9 to 17, e.g. register_custom_op_symbolic('aten::gelu', fn, 9)" in messages[0]
     assert not nodes(model, "Gelu", "com.microsoft")
     (shadowed,) = result.report.shadowed_symbolics
     assert (shadowed.op, shadowed.custom_opset, shadowed.builtin_opset) == ("aten::gelu", 1, 9)
+    assert (shadowed.legacy_opset, shadowed.override_opsets) == (9, (9, 17))
     assert shadowed.custom_origin.endswith("contrib_gelu")
     assert result.report.to_dict()["shadowed_symbolics"][0]["op"] == "aten::gelu"
     assert "Custom symbolics shadowed by built-ins" in result.report.to_markdown()
@@ -89,3 +92,27 @@ def test_shadowing_also_warns_without_install(tmp_path) -> None:
     registry.register("aten::gelu", 1, contrib_gelu, custom=True)
     with pytest.warns(OnnxMigrateWarning, match="aten::gelu at opset 1 was not used at opset 17"):
         onnx_migrate.export(torch.nn.GELU(), (torch.randn(2, 2),), opset_version=17, registry=registry)
+
+
+@pytest.mark.parametrize(
+    ("op", "custom_opset", "target"),
+    [("aten::gelu", 1, 17), ("aten::gelu", 1, 20), ("aten::tril", 1, 14), ("aten::add", 10, 13), ("aten::bmm", 9, 8)],
+)
+def test_the_hint_names_the_full_op_and_an_opset_that_wins(op: str, custom_opset: int, target: int) -> None:
+    """Test: every opset the hint offers makes the custom symbolic serve the target; the one it shows in full too."""
+    registry = SymbolicRegistry.with_builtins()
+    registry.register(op, custom_opset, contrib_gelu, custom=True)
+    (item,) = shadowed_symbolics(registry, target)
+    message = shadowed_message(item, target)
+    assert item.override_opsets is not None
+    first, last = item.override_opsets
+    assert f"register_custom_op_symbolic({op!r}, fn, {first})" in message
+    for opset in range(first, last + 1):
+        with registry.scope():
+            registry.register(op, opset, contrib_triu, custom=True)
+            assert registry.lookup(op, target).entry.fn is contrib_triu, opset  # type: ignore[union-attr]
+            assert shadowed_symbolics(registry, target) == []
+    for opset in {first - 1, last + 1} - {0, 24}:
+        with registry.scope():
+            registry.register(op, opset, contrib_triu, custom=True)
+            assert registry.lookup(op, target).entry.fn is not contrib_triu, opset  # type: ignore[union-attr]

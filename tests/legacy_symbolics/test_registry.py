@@ -53,11 +53,20 @@ class DispatchCase:
     builtin: tuple[int, ...]
     custom: tuple[int, ...]
     expected: dict[int, str | None]
+    legacy: tuple[int, ...] | None
+
+    def registry(self) -> SymbolicRegistry:
+        """A registry that knows ``legacy`` as the legacy library's keys for the op."""
+        return SymbolicRegistry({} if self.legacy is None else {OP: self.legacy})
 
 
-def _case(id: str, builtin: tuple[int, ...], custom: tuple[int, ...], *answers: str | None) -> DispatchCase:
+def _case(
+    id: str, builtin: tuple[int, ...], custom: tuple[int, ...], *answers: str | None, legacy: Any = "same"
+) -> DispatchCase:
+    """A case; ``legacy`` is the legacy library's keys for the op (default: the built-in keys; None: none)."""
     assert len(answers) == len(TARGETS), id
-    return DispatchCase(id, builtin, custom, dict(zip(TARGETS, answers, strict=True)))
+    keys = builtin if legacy == "same" else legacy
+    return DispatchCase(id, builtin, custom, dict(zip(TARGETS, answers, strict=True)), keys)
 
 
 B9, B11, B1 = "builtin@9", "builtin@11", "builtin@1"
@@ -80,6 +89,22 @@ DISPATCH_TABLE = [
     _case("custom-11-over-builtin-9", (9,), (11,), B9, B9, B9, B9, C11, C11),
 ]
 
+B13, B14, C10 = "builtin@13", "builtin@14", "custom@10"
+
+# Our built-in keys differ from legacy's: legacy's keys decide, our best built-in runs.
+#                       id                          builtin   custom     7     8     9     10    13    20
+DIVERGENT_TABLE = [
+    # aten::triu: legacy registered at 14 only, we at 9 and 14 (onnxruntime's contrib Trilu at opset 1).
+    _case("triu-custom-1", (9, 14), (1,), B9, B9, C1, C1, C1, B14, legacy=(14,)),
+    # aten::add: legacy at 9 and 11, we at 9 only; a custom at 10 loses from 11 on, to our 9.
+    _case("add-custom-10", (9,), (10,), B9, B9, B9, C10, B9, B9, legacy=(9, 11)),
+    # Legacy had the name but we have no built-in for the target: the custom is all there is.
+    _case("legacy-builtin-we-lack", (13,), (1,), None, None, C1, C1, B13, B13, legacy=(9,)),
+    # A name legacy never had: no built-in key of ours makes a custom lose.
+    _case("not-legacy-custom-1", (9, 11), (1,), B9, B9, C1, C1, C1, C1, legacy=None),
+    _case("not-legacy-custom-11", (9,), (11,), B9, B9, B9, B9, C11, C11, legacy=None),
+]
+
 
 def _fill(registry: SymbolicRegistry, case: DispatchCase) -> None:
     for opset in case.builtin:
@@ -98,8 +123,9 @@ def _served_by(registry: SymbolicRegistry, target: int) -> str | None:
     return tag
 
 
-@pytest.mark.parametrize("case", DISPATCH_TABLE, ids=lambda c: c.id)
-def test_dispatch_table(registry: SymbolicRegistry, case: DispatchCase) -> None:
+@pytest.mark.parametrize("case", DISPATCH_TABLE + DIVERGENT_TABLE, ids=lambda c: c.id)
+def test_dispatch_table(case: DispatchCase) -> None:
+    registry = case.registry()
     _fill(registry, case)
     served = {target: _served_by(registry, target) for target in TARGETS}
     assert served == case.expected
@@ -205,12 +231,23 @@ def test_function_group_and_all_functions(registry: SymbolicRegistry) -> None:
     assert [(e.name, e.opset) for e in registry.custom_entries()] == [(OP, 11), ("mylib::other", 1)]
 
 
-def test_shadowed_custom_entries(registry: SymbolicRegistry) -> None:
+def test_shadowed_custom_entries() -> None:
+    registry = SymbolicRegistry({OP: (9, 11)})
     registry.register(OP, 9, _symbolic("builtin@9"))
     registry.register(OP, 1, _symbolic("custom@1"), custom=True)
     assert [(e.name, e.opset) for e in registry.shadowed_custom_entries(13)] == [(OP, 1)]
     registry.register("mylib::alone", 1, _symbolic("custom@1"), custom=True)
+    registry.register("aten::not_in_legacy", 9, _symbolic("builtin@9"))
+    registry.register("aten::not_in_legacy", 1, _symbolic("custom@1"), custom=True)
     assert [e.name for e in registry.shadowed_custom_entries(13)] == [OP]
+    group = registry.get_function_group(OP)
+    assert group is not None
+    # Legacy's built-in at 11 beat the custom at 13, though ours is keyed at 9 only.
+    assert group.deciding_builtin_opset(13) == 11 and group.shadowed_custom_opset(13) == 1
+    assert group.custom_override_opsets(13) == (11, 12, 13)
+    assert group.custom_override_opsets(8) == (8, 9)  # opsets 7 and 8 search upward to 9
+    registry.register(OP, 11, _symbolic("custom@11"), custom=True)
+    assert registry.shadowed_custom_entries(13) == [] and group.deciding_builtin_opset(13) is None
 
 
 def test_decorator_registers_decorated_copy_and_returns_original(registry: SymbolicRegistry) -> None:
