@@ -17,6 +17,7 @@ Hierarchy::
           ├── SymbolicValueError               misuse of a value (also torch's class)
           ├── GraphBuildError                  g.op called with bad op name / attributes / inputs
           ├── TranslationError                 a symbolic raised or returned a wrong result
+          │    └── TorchBoundSymbolicError     a symbolic registered with torch's API needs torch's legacy code
           ├── CaptureError                     torch.export could not capture the model
           ├── ExportOptionError                a keyword of export() has a wrong type or value
           ├── ExportIOError                    the output file could not be written
@@ -47,7 +48,9 @@ __all__ = [
     "SymbolicArgError",
     "SymbolicRegistrationError",
     "SymbolicValueError",
+    "TorchBoundSymbolicError",
     "TranslationError",
+    "UnusedSymbolicWarning",
     "UnsupportedSymbolicError",
     "VerificationError",
 ]
@@ -64,6 +67,10 @@ _TorchSymbolicValueError: type[Exception] = getattr(
 
 class OnnxMigrateWarning(UserWarning):
     """Warnings about legacy behaviour that still works but deserves attention."""
+
+
+class UnusedSymbolicWarning(OnnxMigrateWarning):
+    """A custom symbolic no node of the model used, while the model has an op it was probably meant for."""
 
 
 class OnnxMigrateError(_torch_errors.OnnxExporterError):
@@ -167,6 +174,14 @@ class TranslationError(OnnxMigrateError):
 
     The message names the symbolic function and the graph node; the original
     exception is chained as ``__cause__``.
+    """
+
+
+class TorchBoundSymbolicError(TranslationError):
+    """A custom symbolic registered through torch's own API cannot run without torch's legacy exporter.
+
+    It is wrapped by, or calls, torch's legacy helpers that need TorchScript values.
+    The message says the fix: ``onnx_migrate.install()`` before the registration, or ``onnx-migrate run``.
     """
 
 
