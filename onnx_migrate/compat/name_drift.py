@@ -128,10 +128,11 @@ ROUTES: tuple[DriftRoute, ...] = (
     # (input, weight, bias, stride, padding, dilation, transposed, output_padding, groups,
     # benchmark, deterministic, cudnn_enabled, allow_tf32); ONNX Runtime training registers it.
     *(DriftRoute(name, frozenset({"default"}), "aten::_convolution", _convolution_from_conv(False)) for name in _CONV),
-    # nn.ConvTranspose1d/2d/3d: also aten::_convolution, with transposed=True.
+    # nn.ConvTranspose1d/2d/3d: also aten::_convolution, with transposed=True (torch names the
+    # overload "default" for 1d and "input" for 2d/3d).
     *(
-        DriftRoute(name, frozenset({"input", "default"}), "aten::_convolution", _convolution_from_conv(True))
-        for name in _CONV_TRANSPOSE
+        DriftRoute(name, frozenset({overload}), "aten::_convolution", _convolution_from_conv(True))
+        for name, overload in zip(_CONV_TRANSPOSE, ("default", "input", "input"), strict=True)
     ),
     # torch.convolution (torch.export keeps it when the model calls it directly): same 9 leading arguments.
     DriftRoute("aten::convolution", frozenset({"default"}), "aten::_convolution", _convolution_from_convolution),
