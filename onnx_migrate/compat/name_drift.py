@@ -219,7 +219,10 @@ def report_unused_custom_symbolics(registry: SymbolicRegistry, opset: int, repor
         instead = sorted({r.produced for r in ROUTES if r.legacy == name and r.produced in present})
         item = UnusedSymbolic(name, entry.opset, entry.origin, tuple(instead))
         report.unused_symbolics.append(item)
-        if instead:
+        # The same function registered under both names (onnxruntime registers its Inverse for aten::inverse
+        # and aten::linalg_inv) ran under the new name: nothing to warn about.
+        served_by_same = any(getattr(_custom_entry(registry, op, opset), "origin", None) == entry.origin for op in instead)
+        if instead and not served_by_same:
             warnings.warn(_unused_message(registry, opset, entry, instead), UnusedSymbolicWarning, stacklevel=4)
 
 
