@@ -281,12 +281,14 @@ def adopt_torch_registrations(registry: SymbolicRegistry) -> list[AdoptedSymboli
     existing = {(e.name, e.opset) for e in registry.custom_entries()}
     rebinder = _Rebinder()
     adopted = []
-    for name, opset, fn in legacy:
+    for registered_name, opset, fn in legacy:
+        name = f"aten{registered_name}" if registered_name.startswith("::") else registered_name
         if (name, opset) in existing:
             continue
         try:
             registry.register(name, opset, adapt_torch_symbolic(name, opset, fn, rebinder), custom=True)
         except SymbolicRegistrationError:
             continue  # torch accepted a registration ours refuses (e.g. an opset past 23): it cannot serve here
+        existing.add((name, opset))
         adopted.append(AdoptedSymbolic(name, opset, _origin(fn)))
     return adopted
