@@ -9,6 +9,7 @@ silently changing exported models.
 from __future__ import annotations
 
 import contextlib
+import types
 from collections.abc import Iterator
 from typing import Any
 
@@ -19,8 +20,11 @@ __all__ = [
     "TORCH_VERSION",
     "export_user_error_types",
     "is_higher_order_op",
+    "is_legacy_exporter_code",
+    "is_legacy_exporter_file",
     "is_script_object",
     "legacy_custom_symbolics",
+    "legacy_parse_args_parts",
     "onnx_exporting_flag",
     "op_schema",
     "pytree",
@@ -144,3 +148,39 @@ def legacy_custom_symbolics() -> list[tuple[str, int, Any]]:
         if isinstance(overrides, dict):
             found.extend((name, opset, fn) for opset, fn in overrides.items())
     return found
+
+
+#: Where torch keeps (2.9+) or kept (before) the legacy exporter's modules, as file path fragments.
+_LEGACY_EXPORTER_FILES = ("torch/onnx/_internal/torchscript_exporter/", "torch/onnx/symbolic_", "torch/onnx/utils.py")
+
+
+def is_legacy_exporter_file(filename: str) -> bool:
+    """Whether a source file belongs to torch's legacy (TorchScript) exporter."""
+    normalized = filename.replace("\\", "/")
+    return any(fragment in normalized for fragment in _LEGACY_EXPORTER_FILES)
+
+
+def is_legacy_exporter_code(fn: Any) -> bool:
+    """Whether ``fn`` is a function defined in torch's legacy exporter's files (read, never imported)."""
+    code = getattr(fn, "__code__", None)
+    return isinstance(code, types.CodeType) and is_legacy_exporter_file(code.co_filename)
+
+
+def legacy_parse_args_parts(fn: Any) -> tuple[tuple[Any, ...], Any] | None:
+    """``(descriptors, inner function)`` of a function decorated by torch's legacy ``parse_args``.
+
+    torch's ``symbolic_helper.parse_args(*descriptors)`` returns a ``functools.wraps``
+    wrapper whose closure holds ``arg_descriptors`` (private layout, the same from
+    torch 1.13 to 2.15). ``None`` for anything else.
+    """
+    code = getattr(fn, "__code__", None)
+    wrapped = getattr(fn, "__wrapped__", None)
+    if code is None or wrapped is None or not is_legacy_exporter_code(fn):
+        return None
+    if "arg_descriptors" not in code.co_freevars or fn.__closure__ is None:
+        return None
+    descriptors = fn.__closure__[code.co_freevars.index("arg_descriptors")].cell_contents
+    if not isinstance(descriptors, tuple) or not all(isinstance(d, str) for d in descriptors):
+        return None
+    return descriptors, wrapped
+

@@ -17,6 +17,7 @@ Hierarchy::
           ├── SymbolicValueError               misuse of a value (also torch's class)
           ├── GraphBuildError                  g.op called with bad op name / attributes / inputs
           ├── TranslationError                 a symbolic raised or returned a wrong result
+          │    └── TorchBoundSymbolicError     a symbolic registered with torch's API needs torch's legacy code
           ├── CaptureError                     torch.export could not capture the model
           ├── ExportOptionError                a keyword of export() has a wrong type or value
           ├── ExportIOError                    the output file could not be written
@@ -47,8 +48,10 @@ __all__ = [
     "SymbolicArgError",
     "SymbolicRegistrationError",
     "SymbolicValueError",
+    "TorchBoundSymbolicError",
     "TranslationError",
     "UndeclaredAttributeWarning",
+    "UnusedSymbolicWarning",
     "UnsupportedSymbolicError",
     "VerificationError",
 ]
@@ -69,6 +72,10 @@ class OnnxMigrateWarning(UserWarning):
 
 class UndeclaredAttributeWarning(OnnxMigrateWarning):
     """A symbolic gave an ONNX op an attribute its schema does not declare; kept, as the legacy exporter kept it."""
+
+
+class UnusedSymbolicWarning(OnnxMigrateWarning):
+    """A custom symbolic no node of the model used, while the model has an op it was probably meant for."""
 
 
 class OnnxMigrateError(_torch_errors.OnnxExporterError):
@@ -172,6 +179,14 @@ class TranslationError(OnnxMigrateError):
 
     The message names the symbolic function and the graph node; the original
     exception is chained as ``__cause__``.
+    """
+
+
+class TorchBoundSymbolicError(TranslationError):
+    """A custom symbolic registered through torch's own API cannot run without torch's legacy exporter.
+
+    It is wrapped by, or calls, torch's legacy helpers that need TorchScript values.
+    The message says the fix: ``onnx_migrate.install()`` before the registration, or ``onnx-migrate run``.
     """
 
 

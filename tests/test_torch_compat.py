@@ -120,3 +120,21 @@ def test_legacy_registry_layout_for_carry_over() -> None:
             assert ("omcompat::probe", 11, symbolic) in _torch_compat.legacy_custom_symbolics()
         finally:
             torch.onnx.unregister_custom_op_symbolic("omcompat::probe", 11)
+
+
+@pytest.mark.skipif(
+    importlib.util.find_spec("torch.onnx._internal.torchscript_exporter") is None,
+    reason="torch no longer ships the legacy exporter",
+)
+def test_legacy_parse_args_wrapper_layout() -> None:
+    """Test: torch's legacy parse_args wrapper keeps its descriptors in its closure and the inner fn in __wrapped__."""
+    from torch.onnx import symbolic_helper
+
+    def inner(g, x, alpha):
+        return x
+
+    wrapped = symbolic_helper.parse_args("v", "f")(inner)
+    assert _torch_compat.is_legacy_exporter_code(wrapped) and not _torch_compat.is_legacy_exporter_code(inner)
+    assert _torch_compat.legacy_parse_args_parts(wrapped) == (("v", "f"), inner)
+    assert _torch_compat.legacy_parse_args_parts(inner) is None
+    assert _torch_compat.is_legacy_exporter_code(symbolic_helper._maybe_get_const)

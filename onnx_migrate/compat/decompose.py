@@ -14,7 +14,7 @@ import torch
 import torch.fx
 
 from onnx_migrate import _torch_compat
-from onnx_migrate.compat import fx_nodes
+from onnx_migrate.compat import fx_nodes, name_drift
 from onnx_migrate.errors import CaptureError
 from onnx_migrate.legacy_symbolics.registry import SymbolicRegistry
 
@@ -26,6 +26,8 @@ _TRANSLATOR_NAMES = frozenset({"_operator::getitem"})
 
 def _has_symbolic(registry: SymbolicRegistry, name: str, opset: int) -> bool:
     if name in _TRANSLATOR_NAMES or registry.is_registered_op(name, opset):
+        return True
+    if name_drift.has_route(registry, name, opset):  # served by a custom symbolic of its TorchScript-era name
         return True
     base = fx_nodes.NodeInfo(name, "default").inplace_base
     return base is not None and registry.is_registered_op(base, opset)

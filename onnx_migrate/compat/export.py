@@ -26,8 +26,10 @@ from onnx_migrate.compat.autograd_real_outputs import run_model_eagerly
 from onnx_migrate.compat import capture as _capture
 from onnx_migrate.compat import decompose as _decompose
 from onnx_migrate.compat import finalize as _finalize
+from onnx_migrate.compat import name_drift as _name_drift
 from onnx_migrate.compat import save as _save
 from onnx_migrate.compat import shadowing as _shadowing
+from onnx_migrate.compat import torch_registrations as _torch_registrations
 from onnx_migrate.compat import translate as _translate
 from onnx_migrate.compat import verify as _verify
 from onnx_migrate.compat.export_report import ExportReport
@@ -195,8 +197,10 @@ def export(
     module = _capture.as_module(model)
     call_args, call_kwargs = _capture.normalize_args(args, kwargs)
     symbolics = (registry or SymbolicRegistry.default()).copy()
-    register_fx_symbolics(symbolics)
     report = _new_report(options)
+    if registry is None:  # what torch.onnx.register_custom_op_symbolic registered is used too, never dropped
+        report.adopted_symbolics = _torch_registrations.adopt_torch_registrations(symbolics)
+    register_fx_symbolics(symbolics)
     with warnings.catch_warnings(record=True) as seen, _capture.training_mode(module, options.training):
         warnings.simplefilter("always")
         with (
@@ -219,6 +223,7 @@ def export(
             translated = _translate.translate(captured, symbolics, options.export_context(), report)
             report.status.translation = True
             _shadowing.report_shadowed_symbolics(symbolics, options.opset_version, report)
+            _name_drift.report_unused_custom_symbolics(symbolics, options.opset_version, report)
             onnx_model = _finalize.build_model(translated, captured, options, report)
         result = _check(onnx_model, options, report)
         if options.verify:

@@ -16,7 +16,7 @@ from typing import Any
 from onnx_migrate.legacy_symbolics.registry import SymbolicEntry
 from onnx_migrate.legacy_symbolics.schema_checks import UndeclaredAttribute
 
-__all__ = ["ExportReport", "ExportStatus", "ShadowedSymbolic", "SymbolicUse"]
+__all__ = ["AdoptedSymbolic", "ExportReport", "ExportStatus", "RoutedSymbolic", "ShadowedSymbolic", "SymbolicUse", "UnusedSymbolic"]
 
 
 @dataclasses.dataclass
@@ -68,6 +68,43 @@ class ShadowedSymbolic:
     override_opsets: tuple[int, int] | None = None
 
 
+@dataclasses.dataclass(frozen=True)
+class RoutedSymbolic:
+    """An op torch.export keeps, translated by a custom symbolic of its TorchScript-era name.
+
+    ``aten::conv2d`` nodes go to a custom ``aten::_convolution`` symbolic, called
+    with the legacy argument list (see :mod:`onnx_migrate.compat.name_drift`).
+    """
+
+    op: str
+    legacy: str
+    origin: str
+    opset: int
+
+
+@dataclasses.dataclass(frozen=True)
+class UnusedSymbolic:
+    """A custom symbolic serving the target opset that no node of the model used.
+
+    ``instead``: the ops of the model torch.export keeps for its TorchScript-era
+    name (empty when no node matched at all).
+    """
+
+    op: str
+    opset: int
+    origin: str
+    instead: tuple[str, ...] = ()
+
+
+@dataclasses.dataclass(frozen=True)
+class AdoptedSymbolic:
+    """A custom symbolic taken from torch's legacy registry (``torch.onnx.register_custom_op_symbolic``)."""
+
+    op: str
+    opset: int
+    origin: str
+
+
 @dataclasses.dataclass
 class ExportReport:
     """The runtime migration report of one export."""
@@ -85,6 +122,9 @@ class ExportReport:
     shadowed_symbolics: list[ShadowedSymbolic] = dataclasses.field(default_factory=list)
     #: Attributes kept on ONNX ops outside their schema (legacy tolerance), with how many nodes carry each.
     undeclared_attributes: Counter[UndeclaredAttribute] = dataclasses.field(default_factory=Counter)
+    routed_symbolics: list[RoutedSymbolic] = dataclasses.field(default_factory=list)
+    unused_symbolics: list[UnusedSymbolic] = dataclasses.field(default_factory=list)
+    adopted_symbolics: list[AdoptedSymbolic] = dataclasses.field(default_factory=list)
 
     def record_keyword(self, name: str, how: str) -> None:
         self.keywords[name] = how
@@ -93,6 +133,10 @@ class ExportReport:
         self.op_counts[op] += 1
         if op not in self.symbolics:
             self.symbolics[op] = SymbolicUse(op, entry.origin, entry.opset, entry.custom)
+
+    def record_route(self, op: str, legacy: str, entry: SymbolicEntry) -> None:
+        if not any(r.op == op and r.legacy == legacy for r in self.routed_symbolics):
+            self.routed_symbolics.append(RoutedSymbolic(op, legacy, entry.origin, entry.opset))
 
     def record_fallback(self, op: str, how: str) -> None:
         self.op_counts[op] += 1
@@ -121,6 +165,9 @@ class ExportReport:
                 {"op_type": i.op_type, "attribute": i.attribute, "opset": i.opset, "source": i.source, "count": n}
                 for i, n in self.undeclared_attributes.items()
             ],
+            "routed_symbolics": [dataclasses.asdict(item) for item in self.routed_symbolics],
+            "unused_symbolics": [dataclasses.asdict(item) for item in self.unused_symbolics],
+            "adopted_symbolics": [dataclasses.asdict(item) for item in self.adopted_symbolics],
         }
 
     def to_json(self, indent: int | None = 2) -> str:
@@ -152,6 +199,7 @@ class ExportReport:
             lines += ["", "## Attributes outside the ONNX schema (kept, as legacy did)", "", "| op | attribute | opset | from | nodes |", "|---|---|---|---|---|"]
             for item, count in self.undeclared_attributes.items():
                 lines.append(f"| `{item.op_type}` | `{item.attribute}` | {item.opset} | `{item.source}` | {count} |")
+        lines += self._registration_lines()
         if self.decomposed:
             lines += ["", "## Decomposed (no symbolic at this opset)", ""] + [f"- `{op}`" for op in self.decomposed]
         if self.fallbacks:
@@ -161,6 +209,22 @@ class ExportReport:
         if self.verification:
             lines += ["", "## Verification", ""] + [f"- {k}: {v}" for k, v in self.verification.items()]
         return "\n".join(lines) + "\n"
+
+    def _registration_lines(self) -> list[str]:
+        """Routed, unused and adopted custom symbolics, as markdown sections."""
+        lines: list[str] = []
+        if self.routed_symbolics:
+            lines += ["", "## Ops routed to a custom symbolic of their TorchScript-era name", ""]
+            lines += [f"- `{r.op}` -> `{r.legacy}`: `{r.origin}` (opset {r.opset})" for r in self.routed_symbolics]
+        if self.unused_symbolics:
+            lines += ["", "## Custom symbolics no node used", ""]
+            for item in self.unused_symbolics:
+                instead = f"the model has {', '.join(f'`{op}`' for op in item.instead)}" if item.instead else "no node matched"
+                lines.append(f"- `{item.op}` (opset {item.opset}, `{item.origin}`): {instead}")
+        if self.adopted_symbolics:
+            lines += ["", "## Custom symbolics taken from torch.onnx.register_custom_op_symbolic", ""]
+            lines += [f"- `{a.op}` (opset {a.opset}): `{a.origin}`" for a in self.adopted_symbolics]
+        return lines
 
     def __str__(self) -> str:
         return self.to_markdown()

@@ -45,6 +45,7 @@ the carried-over ones are removed again.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import importlib
 import inspect
@@ -52,7 +53,7 @@ import sys
 import threading
 import types
 import warnings
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any, Self
 
 import torch
@@ -70,6 +71,7 @@ __all__ = [
     "RoutedExport",
     "install",
     "is_installed",
+    "legacy_modules_routed",
     "routed_exports",
     "uninstall",
 ]
@@ -295,18 +297,51 @@ def _activate() -> None:
     _STATE.removed_paths = _removed_paths.activate()  # after: the carry-over reads torch's own registry
 
 
-def _deactivate() -> None:
-    for name, saved in _STATE.saved_modules.items():
+def _restore(saved_modules: Mapping[str, Any], saved_attributes: Mapping[str, Any]) -> None:
+    """Put back what was in ``sys.modules`` and on ``torch.onnx`` (absence included)."""
+    for name, saved in saved_modules.items():
         if saved is _MISSING:
             sys.modules.pop(name, None)
         else:
             sys.modules[name] = saved
-    for name, saved in _STATE.saved_attributes.items():
+    for name, saved in saved_attributes.items():
         if saved is _MISSING:
             if name in vars(torch.onnx):
                 delattr(torch.onnx, name)
         else:
             setattr(torch.onnx, name, saved)
+
+
+@contextlib.contextmanager
+def legacy_modules_routed() -> Iterator[None]:
+    """For one block, only the legacy module paths resolve to onnx_migrate's stand-ins.
+
+    ``torch.onnx.symbolic_opset9``, ``import torch.onnx.symbolic_helper`` and the
+    removed paths: what a symbolic registered through torch's own API reaches at
+    call time (``torch.onnx.symbolic_opset9.gelu(g, ...)``). Nothing else of
+    :func:`install` happens (no export routing, no registry changes). A no-op while installed.
+    """
+    with _LOCK:
+        if _STATE.depth > 0:
+            yield
+            return
+        modules = {legacy: _resolve(ours) for legacy, ours in LEGACY_MODULES.items()}
+        namespace = vars(torch.onnx)
+        saved_modules = {name: sys.modules.get(name, _MISSING) for name in modules}
+        saved_attributes = {name.rsplit(".", 1)[1]: namespace.get(name.rsplit(".", 1)[1], _MISSING) for name in modules}
+        for legacy, module in modules.items():
+            sys.modules[legacy] = module
+            setattr(torch.onnx, legacy.rsplit(".", 1)[1], module)
+        removed = _removed_paths.activate()
+        try:
+            yield
+        finally:
+            _removed_paths.deactivate(removed)
+            _restore(saved_modules, saved_attributes)
+
+
+def _deactivate() -> None:
+    _restore(_STATE.saved_modules, _STATE.saved_attributes)
     if _STATE.removed_paths is not None:
         _removed_paths.deactivate(_STATE.removed_paths)
     _drop_carried(_STATE.carried)
@@ -323,12 +358,16 @@ def _carry_over_legacy_registrations() -> list[tuple[str, int, Callable[..., Any
         return []
     from onnx_migrate.legacy_symbolics.registry import SymbolicRegistry
 
+    from onnx_migrate.compat.torch_registrations import adapt_torch_symbolic
+
     registry = SymbolicRegistry.default()
     existing = {(e.name, e.opset) for e in registry.custom_entries()}
     carried = []
-    for name, opset, fn in legacy:
+    for name, opset, registered in legacy:
         if (name, opset) in existing:
             continue
+        # Registered before install(): its globals still hold torch's legacy helpers; rebind them to ours.
+        fn = adapt_torch_symbolic(name, opset, registered)
         try:
             registry.register(name, opset, fn, custom=True)
         except SymbolicRegistrationError as exc:

@@ -22,7 +22,7 @@ import torch
 import torch.fx
 from onnx_migrate._torch_compat import pytree
 
-from onnx_migrate.compat import fx_nodes
+from onnx_migrate.compat import fx_nodes, name_drift
 from onnx_migrate.compat.capture import CapturedModel
 from onnx_migrate.compat.export_report import ExportReport
 from onnx_migrate.compat.fx_symbolics import NO_OUTPUT
@@ -298,12 +298,21 @@ class _Translator:
             return self.env[container][index]  # type: ignore[index]
         arguments = fx_nodes.schema_arguments(node)
         entry, supported = self._lookup(info)
+        route = None
         if self.context.operator_export_type == OperatorExportTypes.ONNX_ATEN and info.name.startswith("aten::"):
             entry = None
+        elif entry is None or not entry.custom:
+            route = name_drift.find_route(self.registry, info, self.opset)
         g = self._context(self._source(node, info, arguments))
-        if entry is None:
+        kwargs: dict[str, Any] = {}
+        if route is not None:
+            entry = route[1]
+            args = [self._argument(value) for value in name_drift.legacy_arguments(route[0], node)]
+            self.report.record_route(info.qualified, route[0].legacy, entry)
+        elif entry is None:
             return self._fallback(node, info, arguments, supported, g)
-        args, kwargs = self._fit_arguments(entry.fn, arguments)
+        else:
+            args, kwargs = self._fit_arguments(entry.fn, arguments)
         self.report.record_symbolic(info.qualified, entry)
         watched = _watched_inputs([*args, *kwargs.values()])
         try:
