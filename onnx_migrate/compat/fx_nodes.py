@@ -43,6 +43,15 @@ class NodeInfo:
             return f"{ns}::{op[:-1]}"
         return None
 
+    @property
+    def legacy_dunder_name(self) -> str | None:
+        """``aten::__and_`` for ``aten::__and__``: the legacy exporter dropped one trailing ``_`` of every
+        node kind, so its library and users' custom symbolics register the dunder ops under that name."""
+        ns, _, op = self.name.partition("::")
+        if op.startswith("__") and op.endswith("__") and len(op) > 4:
+            return f"{ns}::{op[:-1]}"
+        return None
+
 
 def describe(node: torch.fx.Node) -> NodeInfo:
     """The operator name of a ``call_function`` node."""

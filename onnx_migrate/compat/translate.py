@@ -262,6 +262,11 @@ class _Translator:
     def _lookup(self, info: fx_nodes.NodeInfo) -> tuple[SymbolicEntry | None, tuple[int, ...]]:
         found = self.registry.lookup(info.name, self.opset)
         supported = found.supported_opsets
+        legacy_name = info.legacy_dunder_name
+        if legacy_name is not None and (found.entry is None or not found.entry.custom):
+            legacy = self.registry.lookup(legacy_name, self.opset)  # what the legacy exporter dispatched
+            if legacy.entry is not None:
+                return legacy.entry, legacy.supported_opsets
         if found.entry is None and info.inplace_base is not None:
             base = self.registry.lookup(info.inplace_base, self.opset)
             if base.entry is not None:

@@ -98,3 +98,23 @@ def test_fit_to_signature_passes_given_keyword_only_arguments_by_name() -> None:
     assert fit_to_signature(narrow, values, [True, True, False, False, False, False], names) == (["x", 6], {})
     # An argument the symbolic cannot take by name stays positional (the call fails loudly, as legacy's would).
     assert fit_to_signature(narrow, values, explicit, names) == (["x", 6, None, "cpu"], {})
+
+
+@pytest.mark.parametrize("opset", [11, 17])
+def test_a_custom_symbolic_under_the_legacy_dunder_name_translates_the_op(opset: int) -> None:
+    """Test: legacy dispatched ``aten::__lshift__`` as ``aten::__lshift_``; a custom registered there is used."""
+
+    def lshift_as_mul(g, self, other):
+        return g.op("mydom::ShiftLeft", self, other)
+
+    class Shift(torch.nn.Module):
+        def forward(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+            return (x << y) + x
+
+    registry = onnx_migrate.SymbolicRegistry.default().copy()
+    registry.register("aten::__lshift_", opset, lshift_as_mul, custom=True)  # legacy has built-ins at 9 and 11
+    result = onnx_migrate.export(
+        Shift(), (torch.tensor([1, 2]), torch.tensor([1, 1])), None, opset_version=opset, registry=registry
+    )
+    ops = [f"{n.domain}::{n.op_type}" for n in result.model_proto.graph.node]
+    assert ops.count("mydom::ShiftLeft") == 1 and "::Mul" not in ops, ops
