@@ -14,7 +14,7 @@ import torch
 import torch.fx
 
 from onnx_migrate import _torch_compat
-from onnx_migrate.compat import fx_nodes, name_drift
+from onnx_migrate.compat import fx_nodes, inplace_writes, name_drift
 from onnx_migrate.errors import CaptureError
 from onnx_migrate.legacy_symbolics.registry import SymbolicRegistry
 
@@ -57,39 +57,28 @@ def writes_through_alias(program: torch.export.ExportedProgram) -> bool:
     """Whether an in-place op writes to a tensor that something else can see.
 
     Symbolics translate in-place ops out of place (``relu_`` as ``relu``), which
-    is exact only when the written tensor has no other reader: not a graph input
+    is exact only when the written tensor has no later reader: not a graph input
     or buffer, not a view of another tensor (``x[:, 0] = 1`` is ``select`` +
-    ``fill_``), and not read by any other node.
+    ``fill_``), and not read by any node after the write.
     """
-    for graph_module in _graph_modules(program):
-        for node in graph_module.graph.nodes:
-            schema = _torch_compat.op_schema(node.target) if node.op == "call_function" else None
-            if schema is None or not schema.is_mutable:
-                continue
-            for name, value, _ in fx_nodes.bind_schema_arguments(schema, node.args, node.kwargs):
-                argument = next(a for a in schema.arguments if a.name == name)
-                if argument.alias_info is None or not argument.alias_info.is_write:
-                    continue
-                if not isinstance(value, torch.fx.Node):
-                    continue
-                if value.op != "call_function" or len(value.users) > 1:
-                    return True
-                producer = _torch_compat.op_schema(value.target)
-                if producer is not None and any(r.alias_info is not None for r in producer.returns):
-                    return True
-    return False
+    return inplace_writes.has_nonlocal_writes(_graph_modules(program))
 
 
 def functionalize_aliased_writes(program: torch.export.ExportedProgram) -> torch.export.ExportedProgram:
-    """A functional program (``select_scatter``, ``copy`` ...) when in-place writes reach other tensors.
+    """A program whose in-place writes are all safe to translate out of place.
 
-    ``run_decompositions({})`` decomposes nothing; it only removes mutation, so
-    every write lands where PyTorch puts it.
+    Writes to tensors the graph made itself are made local on the graph (later
+    readers read the write's result, :mod:`~onnx_migrate.compat.inplace_writes`).
+    Only when writes through views or into inputs remain is the program made
+    functional with ``run_decompositions({})``, which decomposes nothing and only
+    removes mutation (``select_scatter``, ``copy`` ...), at the cost of a second trace.
     """
+    inplace_writes.redirect_later_readers(_graph_modules(program))
     if not writes_through_alias(program):
         return program
     try:
-        with warnings.catch_warnings():
+        # Retracing must not specialize the size-1 dims capture kept dynamic (as capture does).
+        with _torch_compat.size_oblivious_dims(), warnings.catch_warnings():
             warnings.simplefilter("ignore", FutureWarning)
             return program.run_decompositions({})
     except Exception as exc:
@@ -117,7 +106,7 @@ def decompose_unsupported(
         if schema is not None and _has_symbolic(registry, schema.name, opset):
             table.pop(op)
     try:
-        with warnings.catch_warnings():
+        with _torch_compat.size_oblivious_dims(), warnings.catch_warnings():
             warnings.simplefilter("ignore", FutureWarning)
             decomposed = program.run_decompositions(table)
     except Exception as exc:

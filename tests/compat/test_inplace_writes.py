@@ -1,0 +1,87 @@
+"""In-place writes: local ones are made safe on the graph (no second trace), the others are functionalized."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from _export_helpers import run_ort
+
+import onnx_migrate
+from onnx_migrate.compat import decompose, inplace_writes
+
+
+class ResidualInplace(torch.nn.Module):
+    """ResNet's pattern: ``relu(inplace=True)`` on a tensor a residual add reads again later."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv = torch.nn.Conv2d(4, 4, 3, padding=1)
+        self.relu = torch.nn.ReLU(inplace=True)
+        self.fc = torch.nn.Linear(4, 2)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        identity = self.relu(x * 1.0)
+        y = self.conv(identity)
+        y += identity  # torchvision's BasicBlock: `out += identity; out = self.relu(out)`
+        y = self.relu(y)  # writes the result of a write: the chain made every ResNet retrace
+        y.mul_(2).add_(1)
+        return self.fc(torch.flatten(torch.nn.functional.adaptive_avg_pool2d(y, 1), 1))
+
+
+class ViewThenWrite(torch.nn.Module):
+    """A view taken before the write sees it: this one must be functionalized."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        y = x * 1.0
+        first = y[:, 0]
+        y.add_(3)
+        return first + y.sum(1)
+
+
+def _program(model: torch.nn.Module, x: torch.Tensor) -> torch.export.ExportedProgram:
+    return torch.export.export(model, (x,))
+
+
+def test_local_writes_need_no_functionalization() -> None:
+    """Test: after the graph rewrite nothing needs run_decompositions for ResNet's in-place pattern."""
+    program = _program(ResidualInplace(), torch.randn(2, 4, 5, 5))
+    writes = [n for n in program.graph.nodes if inplace_writes.written_arguments(n)]
+    assert len(writes) == 5
+    assert all(inplace_writes.local_write_target(n) is not None for n in writes)
+    assert not decompose.writes_through_alias(program)
+    assert decompose.functionalize_aliased_writes(program) is program
+
+
+def test_a_view_taken_before_the_write_still_goes_through_functionalization() -> None:
+    """Test: the write is seen through ``first``; the rewrite leaves it, and functionalization handles it."""
+    program = _program(ViewThenWrite(), torch.randn(2, 3))
+    inplace_writes.redirect_later_readers([program.graph_module])
+    assert decompose.writes_through_alias(program)
+
+
+@pytest.mark.parametrize("model", [ResidualInplace(), ViewThenWrite()], ids=["residual", "view"])
+def test_numbers_match_eager_with_a_batch_of_one_and_dynamic_batch(model: torch.nn.Module) -> None:
+    """Test: exported at batch 1 with a dynamic batch, ORT matches eager at batch 3 (no dim specialized)."""
+    torch.manual_seed(0)
+    shape = (4, 5, 5) if isinstance(model, ResidualInplace) else (3,)
+    model.eval()
+    result = onnx_migrate.export(
+        model, (torch.randn(1, *shape),), None, opset_version=17, input_names=["x"], dynamic_axes={"x": {0: "b"}}
+    )
+    x = torch.randn(3, *shape)
+    (got,) = run_ort(result.model_proto, {"x": x})
+    with torch.no_grad():
+        np.testing.assert_allclose(got, model(x.clone()).numpy(), atol=1e-5)
+
+
+def test_torchvision_style_resnet_block_keeps_a_dynamic_batch_of_one() -> None:
+    """Test: the ResNet tail (avgpool + flatten + fc) after in-place ReLUs stays dynamic when exported at batch 1.
+
+    Functionalizing with a second trace specialized the batch of 1 into a static Reshape to (1, C).
+    """
+    model = ResidualInplace().eval()
+    result = onnx_migrate.export(model, (torch.randn(1, 4, 5, 5),), None, opset_version=13, input_names=["x"],
+                                 output_names=["y"], dynamic_axes={"x": {0: "b"}, "y": {0: "b"}})  # fmt: skip
+    dims = [d.dim_param or d.dim_value for d in result.model_proto.graph.output[0].type.tensor_type.shape.dim]
+    assert dims == ["b", 2]
