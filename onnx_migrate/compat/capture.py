@@ -248,28 +248,19 @@ def _torch_details(text: str) -> str:
 
 
 def capture(model: torch.nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any], options: ExportOptions) -> CapturedModel:
-    """Run ``torch.export`` on the model (non-strict unless ``options.strict``)."""
+    """Run ``torch.export`` once on the model (non-strict unless ``options.strict``).
+
+    ``dynamic_axes`` become ``Dim.AUTO`` dims: a dim the model's code fixes is kept
+    static instead of failing the capture (``nn.LSTM`` fixes its time axis), as the
+    legacy exporter exported it; finalization says which (``_apply_dim_names``).
+    ``Dim.DYNAMIC`` would fail there and cost a second full capture to retry.
+    """
     specs = flatten_inputs(model, args, kwargs, options)
     dynamic_shapes = options.dynamic_shapes
-    fallback = None
     if dynamic_shapes is None:
-        dynamic_shapes = _dynamic_shapes(args, kwargs, specs, torch.export.Dim.DYNAMIC)
-        fallback = _dynamic_shapes(args, kwargs, specs, torch.export.Dim.AUTO)
+        dynamic_shapes = _dynamic_shapes(args, kwargs, specs, torch.export.Dim.AUTO)
     try:
         program = _run_export(model, args, kwargs, dynamic_shapes, options.strict)
-    except _torch_compat.export_user_error_types() as exc:
-        if fallback is None:
-            raise CaptureError(f"torch.export could not capture {type(model).__name__}: {_explain(exc)}") from exc
-        # A dim the user marked dynamic is fixed by the model: capture with AUTO dims and say which.
-        try:
-            program = _run_export(model, args, kwargs, fallback, options.strict)
-        except Exception as retry_exc:  # noqa: BLE001 - reported with the first failure
-            raise CaptureError(f"torch.export could not capture {type(model).__name__}: {_explain(exc)}") from retry_exc
-        warnings.warn(
-            f"Some dynamic_axes could not stay dynamic ({str(exc).splitlines()[0][:200]}); "
-            "those dims are static in the exported model.",
-            stacklevel=4,
-        )
     except CaptureError:
         raise
     except Exception as exc:

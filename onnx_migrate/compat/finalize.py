@@ -252,10 +252,12 @@ def to_proto(model: ir.Model, *, infer_shapes: bool = True) -> onnx.ModelProto:
         return ir.serde.serialize_model(model)
     with _large_initializers_stubbed(model) as large:
         proto = ir.serde.serialize_model(model)
+    declared = {output.name: [d.dim_param for d in output.type.tensor_type.shape.dim] for output in proto.graph.output}
     try:
         proto = onnx.shape_inference.infer_shapes(proto, check_type=False, strict_mode=False, data_prop=True)
     except Exception:  # noqa: BLE001 - value_info is a nicety, not a requirement
         pass
+    _keep_declared_dim_names(proto, declared)
     for initializer in proto.graph.initializer:
         tensor = large.get(initializer.name)
         if tensor is not None:
@@ -263,6 +265,24 @@ def to_proto(model: ir.Model, *, infer_shapes: bool = True) -> onnx.ModelProto:
             initializer.data_location = onnx.TensorProto.DEFAULT
             initializer.raw_data = tensor.tobytes()
     return proto
+
+
+def _keep_declared_dim_names(proto: onnx.ModelProto, declared: dict[str, list[str]]) -> None:
+    """Output dims named by ``dynamic_axes`` stay named after inference.
+
+    Inference overwrites a named output dim with a size it derives from static
+    intermediate shapes (a time axis torch.export specialized, e.g. ``nn.LSTM``'s);
+    the legacy exporter declared the names the user gave, and so do we.
+    """
+    for output in proto.graph.output:
+        names = declared.get(output.name, [])
+        dims = output.type.tensor_type.shape.dim
+        if len(dims) != len(names):
+            continue
+        for dim, name in zip(dims, names, strict=True):
+            if name and dim.dim_param != name:
+                dim.ClearField("dim_value")
+                dim.dim_param = name
 
 
 #: Initializers larger than this are stubbed out for shape inference. Small ones stay: inference

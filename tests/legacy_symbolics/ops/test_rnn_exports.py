@@ -58,7 +58,6 @@ def test_lstm_tagger(opset: int) -> None:
     assert counts["Gather"] == 0
 
 
-@pytest.mark.filterwarnings("ignore:Some dynamic_axes could not stay dynamic")
 @pytest.mark.filterwarnings("ignore:dynamic_axes\\['tokens'\\]\\[1\\]")
 def test_lstm_tagger_with_dynamic_batch_and_sequence() -> None:
     """torch.export fixes an LSTM's sequence length (its ATen kernel specializes it, and the capture warns);
@@ -71,6 +70,29 @@ def test_lstm_tagger_with_dynamic_batch_and_sequence() -> None:
         input_names=["tokens"],
         dynamic_axes={"tokens": {0: "batch", 1: "sequence"}},
     )
+
+
+def test_lstm_declares_the_time_axis_dynamic_in_inputs_and_outputs() -> None:
+    """Test: with dynamic batch and time, both the input and the output declare the names, as legacy did.
+
+    torch.export fixes the time axis; the capture keeps it static (one capture, no failing
+    Dim.DYNAMIC attempt) and says so, and ONNX inference must not overwrite the output's names.
+    """
+    import warnings
+
+    import onnx_migrate
+
+    model = torch.nn.LSTM(8, 16, num_layers=2, batch_first=True).eval()
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        result = onnx_migrate.export(
+            model, (torch.randn(2, 5, 8),), None, opset_version=14, input_names=["x"], output_names=["y"],
+            dynamic_axes={"x": {0: "b", 1: "t"}, "y": {0: "b", 1: "t"}},
+        )  # fmt: skip
+    assert any("dynamic_axes['x'][1]" in str(w.message) and "fixed to 5" in str(w.message) for w in seen)
+    dims = {v.name: [d.dim_param or d.dim_value for d in v.type.tensor_type.shape.dim]
+            for v in [*result.model_proto.graph.input, *result.model_proto.graph.output]}  # fmt: skip
+    assert dims["x"] == ["b", "t", 8] and dims["y"] == ["b", "t", 16]
 
 
 @pytest.mark.parametrize("opset", [9, 11, 13, 17])
