@@ -77,6 +77,18 @@ def _negated(onnx_op: str) -> Callable[..., Value]:
     return symbolic
 
 
+def _select(pick_first_if: str) -> Callable[..., Value]:
+    """``torch.sym_min``/``sym_max`` of sizes as ``Where(Less(a, b), a, b)``: ONNX ``Min``/``Max``
+    take integers only from opset 12, sizes are int64 at every opset."""
+
+    def symbolic(g: GraphContext, a: Any, b: Any) -> Value:
+        first, second = _int_value(g, a), _int_value(g, b)
+        return g.op("Where", g.op(pick_first_if, first, second), first, second)
+
+    symbolic.__name__ = "sym_min" if pick_first_if == "Less" else "sym_max"
+    return symbolic
+
+
 def sym_neg(g: GraphContext, a: Any) -> Value:
     return g.op("Neg", _int_value(g, a))
 
@@ -96,6 +108,9 @@ _SYMBOLICS: dict[str, Callable[..., Any]] = {
     "_operator::mod": _binary("Mod"),
     "_operator::neg": sym_neg,
     "_operator::eq": _binary("Equal"),
+    "_operator::ne": _negated("Equal"),
+    "torch::sym_min": _select("Less"),  # transformers' GPT-Neo / MPT clamp lengths with them
+    "torch::sym_max": _select("Greater"),
     "_operator::lt": _binary("Less"),
     "_operator::gt": _binary("Greater"),
     "_operator::ge": _negated("Less"),  # data-dependent sizes (unbacked SymInts) come with x >= 0 checks

@@ -118,3 +118,25 @@ def test_a_custom_symbolic_under_the_legacy_dunder_name_translates_the_op(opset:
     )
     ops = [f"{n.domain}::{n.op_type}" for n in result.model_proto.graph.node]
     assert ops.count("mydom::ShiftLeft") == 1 and "::Mul" not in ops, ops
+
+
+class ClampedLength(torch.nn.Module):
+    """transformers' GPT-Neo / MPT: lengths clamped with ``torch.sym_min``/``sym_max`` on dynamic sizes."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        keep = torch.sym_min(x.shape[1], 6)
+        pad = torch.sym_max(x.shape[1] - 6, 0)
+        return x[:, :keep] * 2, torch.full((pad + 1,), 1.0)
+
+
+@pytest.mark.parametrize("opset", [11, 17])
+def test_sym_min_and_sym_max_of_dynamic_sizes(opset: int) -> None:
+    """Test: ``torch::sym_min``/``sym_max`` nodes become Where/Less at every opset; ORT matches at other sizes."""
+    model = ClampedLength()
+    result = onnx_migrate.export(
+        model, (torch.randn(2, 8),), None, opset_version=opset, input_names=["x"], dynamic_axes={"x": {0: "b", 1: "t"}}
+    )
+    for x in (torch.randn(3, 4), torch.randn(1, 9)):
+        got = run_ort(result.model_proto, {"x": x})
+        for ours, eager in zip(got, model(x), strict=True):
+            np.testing.assert_allclose(ours, eager.numpy(), atol=1e-6)
