@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import inspect
+import logging
 import warnings
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
@@ -21,8 +22,9 @@ from onnx_migrate._torch_compat import pytree
 
 from onnx_migrate import _torch_compat
 from onnx_migrate.compat import autograd_functions as _autograd_functions
+from onnx_migrate.compat.autograd_real_outputs import run_model_eagerly
 from onnx_migrate.compat.options import ExportOptions
-from onnx_migrate.errors import CaptureError, ExportOptionError
+from onnx_migrate.errors import CaptureError, ExportOptionError, OnnxMigrateWarning
 from onnx_migrate.legacy_symbolics.export_context import TrainingMode
 
 __all__ = ["CapturedModel", "InputSpec", "capture", "normalize_args", "training_mode"]
@@ -264,12 +266,90 @@ def capture(model: torch.nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any
     except CaptureError:
         raise
     except Exception as exc:
-        raise CaptureError(f"torch.export could not capture {type(model).__name__}: {_explain(exc)}") from exc
+        if options.strict or not _is_data_dependent(exc):
+            raise CaptureError(f"torch.export could not capture {type(model).__name__}: {_explain(exc)}") from exc
+        program = _capture_deciding_branches_by_example(model, args, kwargs, dynamic_shapes, exc)
     return CapturedModel(program, args, kwargs, specs)
 
 
+def _is_data_dependent(exc: BaseException) -> bool:
+    text = f"{type(exc).__name__}: {exc}".lower()
+    return "guardondatadependent" in text or "data-dependent" in text
+
+
+def _capture_deciding_branches_by_example(
+    model: torch.nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any], dynamic_shapes: Any, first: Exception
+) -> torch.export.ExportedProgram:
+    """Capture a model that branches on tensor values, taking each branch the example inputs take.
+
+    The legacy exporter traced with the real inputs, so ``if (zero_point != 0).any():``
+    (brevitas) or ``if amax.min() < 0:`` simply followed the example. ``torch.export``
+    runs on fake tensors and cannot; its ``draft_export`` propagates the real example
+    values beside the fake ones and decides such branches the same way. The result is
+    specialized to the branches taken, as the legacy model was, and the export warns.
+    """
+    try:
+        program = _run_export(model, args, kwargs, dynamic_shapes, strict=False, draft=True)
+    except Exception as retry_exc:  # noqa: BLE001 - reported with the first failure
+        raise CaptureError(f"torch.export could not capture {type(model).__name__}: {_explain(first)}") from retry_exc
+    if not _same_outputs(program, model, args, kwargs):
+        raise CaptureError(
+            f"torch.export could not capture {type(model).__name__}: {_explain(first)}\nCapturing with the "
+            "example's values took other branches than the model does on those inputs (this torch's draft_export "
+            "did not see the real values); rewrite the branch with torch.cond, or upgrade torch."
+        ) from first
+    warnings.warn(
+        f"{type(model).__name__} branches on tensor values ({str(first).strip().splitlines()[0][:160]}); each "
+        "branch was decided by the example inputs, as the legacy exporter's trace decided it (it warned "
+        "the same way). Inputs that take another branch are not covered by the exported model; to export both "
+        "branches, rewrite the branch with torch.cond.",
+        OnnxMigrateWarning,
+        stacklevel=4,
+    )
+    return program
+
+
+def _same_outputs(
+    program: torch.export.ExportedProgram, model: torch.nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> bool:
+    """Whether the captured program computes what the model computes on the example inputs."""
+    try:
+        with torch.no_grad():
+            captured = program.module()(*args, **kwargs)
+        expected = run_model_eagerly(model, args, kwargs)
+    except Exception:  # noqa: BLE001 - a program that cannot run on its own example is no capture
+        return False
+    ours = [t for t in pytree.tree_leaves(captured) if isinstance(t, torch.Tensor)]
+    theirs = [t for t in pytree.tree_leaves(expected) if isinstance(t, torch.Tensor)]
+    return len(ours) == len(theirs) and all(_close(a, b) for a, b in zip(ours, theirs, strict=True))
+
+
+def _close(a: torch.Tensor, b: torch.Tensor) -> bool:
+    if a.shape != b.shape or a.dtype != b.dtype:
+        return False
+    if a.dtype.is_floating_point or a.dtype.is_complex:
+        return torch.allclose(a, b, rtol=1e-4, atol=1e-5, equal_nan=True)
+    return torch.equal(a, b)
+
+
+@contextlib.contextmanager
+def _quiet_logger(name: str) -> Iterator[None]:
+    logger = logging.getLogger(name)
+    previous = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.setLevel(previous)
+
+
 def _run_export(
-    model: torch.nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any], dynamic_shapes: Any, strict: bool
+    model: torch.nn.Module,
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
+    dynamic_shapes: Any,
+    strict: bool,
+    draft: bool = False,
 ) -> torch.export.ExportedProgram:
     if isinstance(dynamic_shapes, _ShapesByArgument):
         # torch.export keys dynamic_shapes by forward's parameter names (*args as a tuple).
@@ -281,4 +361,7 @@ def _run_export(
     _autograd_functions.begin_trace()
     with _torch_compat.size_oblivious_dims(), warnings.catch_warnings():
         warnings.simplefilter("ignore", FutureWarning)
+        if draft:
+            with _quiet_logger("torch.export._draft_export"), _quiet_logger("torch.fx.experimental.symbolic_shapes"):
+                return torch.export.draft_export(model, args, kwargs=kwargs or None, dynamic_shapes=dynamic_shapes)
         return torch.export.export(model, args, kwargs=kwargs or None, dynamic_shapes=dynamic_shapes, strict=strict)

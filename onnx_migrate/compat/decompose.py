@@ -89,13 +89,48 @@ def functionalize_aliased_writes(program: torch.export.ExportedProgram) -> torch
         ) from exc
 
 
+#: torch.export's runtime checks of sizes and data-dependent values: ONNX has no assertions.
+_ASSERTIONS = frozenset(
+    {
+        "aten::_assert_scalar",
+        "aten::_assert_async",
+        "aten::_functional_assert_async",
+        "aten::_assert_tensor_metadata",
+        "aten::sym_constrain_range",
+        "aten::sym_constrain_range_for_size",
+    }
+)
+
+
+def drop_runtime_assertions(program: torch.export.ExportedProgram) -> int:
+    """Remove torch.export's runtime assertions and the size arithmetic only they read.
+
+    ONNX has no assertions (the legacy exporter had none to drop). Left in place, the
+    checks ``draft_export`` adds for a branch decided by the example (``item``,
+    ``sym_ite``, comparisons) would become dead ONNX nodes. Returns how many were removed.
+    """
+    removed = 0
+    for graph_module in _graph_modules(program):
+        graph = graph_module.graph
+        for node in list(graph.nodes):
+            if node.op == "call_function" and not node.users and fx_nodes.describe(node).name in _ASSERTIONS:
+                graph.erase_node(node)
+                removed += 1
+        if removed:
+            graph.eliminate_dead_code()
+            graph_module.recompile()
+    return removed
+
+
 def decompose_unsupported(
     program: torch.export.ExportedProgram, registry: SymbolicRegistry, opset: int
 ) -> tuple[torch.export.ExportedProgram, list[str]]:
     """Decompose the ops that lack a symbolic; returns the program and what was decomposed.
 
-    Writes through views are made functional first (see :func:`functionalize_aliased_writes`).
+    Runtime assertions are dropped and writes through views are made functional
+    first (see :func:`drop_runtime_assertions`, :func:`functionalize_aliased_writes`).
     """
+    drop_runtime_assertions(program)
     program = functionalize_aliased_writes(program)
     missing = unsupported_ops(program, registry, opset)
     if not missing:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from onnx_migrate.compat.onnx_ops_symbolic import SYMBOLICS as onnx_ops_symbolics
 from onnx_migrate.legacy_symbolics.graph_context import GraphContext
 from onnx_migrate.legacy_symbolics.registry import BASE_OPSET, SymbolicRegistry
 from onnx_migrate.legacy_symbolics.values import ConstantValue, Value
@@ -89,6 +90,31 @@ def _select(pick_first_if: str) -> Callable[..., Value]:
     return symbolic
 
 
+def _cast(to: int, name: str) -> Callable[..., Value]:
+    """``torch.sym_float``/``sym_int`` of a size: a ``Cast`` (sizes float as float32, as tensors meet them)."""
+
+    def symbolic(g: GraphContext, a: Any) -> Value:
+        if isinstance(a, ConstantValue):
+            a = a.python_value
+        if not isinstance(a, Value):
+            import torch
+
+            dtype = torch.float32 if to == _FLOAT else torch.int64
+            return g.op("Constant", value_t=torch.tensor(a, dtype=dtype))
+        return g.op("Cast", a, to_i=to)
+
+    symbolic.__name__ = name
+    return symbolic
+
+
+def sym_truediv(g: GraphContext, a: Any, b: Any) -> Value:
+    """``a / b`` of sizes: a float division (Python's ``/`` on ints gives a float)."""
+    return g.op("Div", *(g.op("Cast", _int_value(g, v), to_i=_FLOAT) for v in (a, b)))
+
+
+_FLOAT, _INT64 = 1, 7  # onnx.TensorProto.FLOAT, INT64
+
+
 def sym_neg(g: GraphContext, a: Any) -> Value:
     return g.op("Neg", _int_value(g, a))
 
@@ -109,6 +135,11 @@ _SYMBOLICS: dict[str, Callable[..., Any]] = {
     "_operator::neg": sym_neg,
     "_operator::eq": _binary("Equal"),
     "_operator::ne": _negated("Equal"),
+    "_operator::truediv": sym_truediv,
+    "torch::sym_float": _cast(_FLOAT, "sym_float"),  # segment-anything's mask decoder
+    "torch::sym_int": _cast(_INT64, "sym_int"),
+    "torch::sym_not": lambda g, a: g.op("Not", _int_value(g, a) if not isinstance(a, Value) else a),
+    "torch::sym_ite": lambda g, c, a, b: g.op("Where", c, _int_value(g, a), _int_value(g, b)),
     "torch::sym_min": _select("Less"),  # transformers' GPT-Neo / MPT clamp lengths with them
     "torch::sym_max": _select("Greater"),
     "_operator::lt": _binary("Less"),
@@ -125,7 +156,7 @@ _SYMBOLICS: dict[str, Callable[..., Any]] = {
 
 def register_fx_symbolics(registry: SymbolicRegistry) -> None:
     """Add the FX-level symbolics to an export's registry (skipping names already there)."""
-    for name, fn in _SYMBOLICS.items():
+    for name, fn in {**_SYMBOLICS, **onnx_ops_symbolics}.items():
         group = registry.get_function_group(name)
         # At the base opset: targets 7 and 8 search upward to 9, later ones downward.
         if group is None or BASE_OPSET not in group.builtin_opsets():

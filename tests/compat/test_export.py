@@ -12,7 +12,7 @@ import torch
 from _export_helpers import assert_parity, op_types, requires_legacy, run_ort
 
 import onnx_migrate
-from onnx_migrate.errors import CaptureError, ExportOptionError, OnnxMigrateError, TranslationError
+from onnx_migrate.errors import CaptureError, ExportOptionError, OnnxMigrateError, OnnxMigrateWarning, TranslationError
 from onnx_migrate.legacy_symbolics.registry import SymbolicRegistry
 
 
@@ -346,8 +346,11 @@ def test_failed_export_keeps_existing_file(tmp_path, registry_scope: SymbolicReg
     assert [p.name for p in tmp_path.iterdir()] == ["m.onnx"]
 
 
-def test_data_dependent_control_flow_is_a_capture_error() -> None:
-    """Test: branching on tensor values gives CaptureError pointing at torch.cond."""
+def test_data_dependent_control_flow_follows_the_example_with_a_warning() -> None:
+    """Test: branching on tensor values takes the example's branch, as the legacy trace did, and warns with torch.cond.
+
+    (Where this torch's draft_export cannot decide the branch from real values, it is a CaptureError saying so.)
+    """
 
     class Branchy(torch.nn.Module):
         def forward(self, x):
@@ -355,8 +358,14 @@ def test_data_dependent_control_flow_is_a_capture_error() -> None:
                 return x + 1
             return x - 1
 
-    with pytest.raises(CaptureError, match="torch.cond"):
-        onnx_migrate.export(Branchy(), (torch.randn(3),), opset_version=13)
+    x = torch.ones(3)
+    try:
+        with pytest.warns(OnnxMigrateWarning, match=r"decided by the example inputs.*torch\.cond"):
+            result = onnx_migrate.export(Branchy(), (x,), opset_version=13)
+    except CaptureError as exc:
+        assert "torch.cond" in str(exc)
+        return
+    assert [n.op_type for n in result.model_proto.graph.node if n.op_type in ("Add", "Sub")] == ["Add"]
 
 
 def test_is_in_onnx_export_branch_is_exported() -> None:

@@ -114,13 +114,6 @@ class Wide(torch.nn.Module):
         return self.linear(x)
 
 
-class BranchesOnData(torch.nn.Module):
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if x.sum() > 0:
-            return x + 1
-        return x - 1
-
-
 class Opaque:
     """An object torch.export has no pytree for."""
 
@@ -420,7 +413,6 @@ _SYMBOLICS = [
 ]
 
 _CAPTURE = [
-    BadInput("capture-data-dependent-branch", export_model(BranchesOnData, lambda: (_x(),)), CaptureError, (r"data-dependent control flow", r"torch.cond")),
     BadInput("capture-unsupported-input-type", export_model(TakesObject, lambda: (_x(), Opaque())), CaptureError, (r"Unsupported input type", r"register_pytree_node|register_dataclass")),
     BadInput("capture-unsupported-output-type", export_model(ReturnsObject, lambda: (_x(),)), CaptureError, (r"Opaque", r"register a pytree")),
     BadInput("capture-string-output", export_model(ReturnsString, lambda: (_x(),)), CaptureError, (r"Output 1 of the model is a str", r"Return only those from forward")),
