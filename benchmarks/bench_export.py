@@ -4,6 +4,9 @@ Prints, per model and exporter: warm median export time, peak RSS growth, node
 count, and the ratios onnx_migrate/new and onnx_migrate/legacy. Run:
 
     python benchmarks/bench_export.py [--repeat 5] [--opset 17]
+    python benchmarks/bench_export.py --corpus [--only SOURCE] [--repeat 3] [--write docs/performance.md]
+
+``--corpus`` times every plain-export case of the conformance corpus instead (see corpus_timings.py).
 
 Timings are wall-clock on this machine; compare ratios, not absolute numbers.
 """
@@ -118,7 +121,15 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--opset", type=int, default=17)
     parser.add_argument("--exporters", default=",".join(EXPORTERS))
+    parser.add_argument("--corpus", action="store_true", help="time the conformance corpus instead")
+    parser.add_argument("--only", help="with --corpus: one source (timm) or case id (timm/resnet18)")
+    parser.add_argument("--write", help="with --corpus: write the Markdown table to this file")
     options = parser.parse_args()
+    if options.corpus:
+        from corpus_timings import run
+
+        run(options.only, options.repeat, ["onnx_migrate", "legacy", "new"], options.write)
+        return
     warnings.simplefilter("ignore")
     torch.manual_seed(0)
     print(f"torch {torch.__version__}, onnx_migrate {onnx_migrate.__version__}, opset {options.opset}, repeat {options.repeat}")

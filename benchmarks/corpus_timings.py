@@ -1,0 +1,160 @@
+"""Warm export times over the conformance corpus: onnx_migrate vs torch's legacy and new exporters, in one run.
+
+Used by ``python benchmarks/bench_export.py --corpus [--only SOURCE] [--repeat 3] [--write docs/performance.md]``.
+Each case of ``conformance/`` that exports through a plain ``torch.onnx.export`` call
+(cases that go through a library's own export function are left out: their time is the
+library's) is built once and exported by each exporter: one warm-up, then the median of
+``--repeat`` runs, all in this process so every ratio compares like with like. Prints per-case
+times and ratios, the sums, and the median ratio; ``--write`` also writes the table as Markdown.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import statistics
+import sys
+import time
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import torch
+
+import onnx_migrate
+
+_REPO = Path(__file__).resolve().parent.parent
+if str(_REPO) not in sys.path:
+    sys.path.insert(0, str(_REPO))
+
+from conformance.sources import all_cases  # noqa: E402
+
+
+@dataclasses.dataclass
+class Row:
+    case: str
+    seconds: dict[str, float | None]  # exporter -> warm median, None when it failed
+    nodes: dict[str, int | None]
+
+    def ratio(self, other: str) -> float | None:
+        ours, theirs = self.seconds.get("onnx_migrate"), self.seconds.get(other)
+        return ours / theirs if ours and theirs else None
+
+
+def _exporters(built: Any) -> dict[str, Callable[[], int]]:
+    keywords = built.legacy_keywords()
+
+    def ours() -> int:
+        return len(onnx_migrate.export(built.model, built.args, None, **keywords).model.graph)
+
+    def legacy() -> int:
+        import onnx
+
+        buffer = io.BytesIO()
+        torch.onnx.export(built.model, built.args, buffer, dynamo=False, **keywords)
+        return len(onnx.load_from_string(buffer.getvalue()).graph.node)
+
+    def new() -> int:
+        dynamo_keywords = {**keywords, "opset_version": max(18, keywords.get("opset_version", 18))}
+        dynamo_keywords.pop("do_constant_folding", None)
+        program = torch.onnx.export(built.model, built.args, dynamo=True, verbose=False, **dynamo_keywords)
+        return len(program.model.graph)
+
+    return {"onnx_migrate": ours, "legacy": legacy, "new": new}
+
+
+def _time(fn: Callable[[], int], repeat: int) -> tuple[float | None, int | None]:
+    try:
+        nodes = fn()  # warm-up
+        times = []
+        for _ in range(repeat):
+            start = time.perf_counter()
+            fn()
+            times.append(time.perf_counter() - start)
+        return statistics.median(times), nodes
+    except Exception:  # noqa: BLE001 - a benchmark reports a failure, it does not stop
+        return None, None
+
+
+def measure(only: str | None, repeat: int, exporters: list[str]) -> list[Row]:
+    rows = []
+    for case in all_cases():
+        if only and case.source != only and case.id != only:
+            continue
+        try:
+            built = case.build()
+        except Exception:  # noqa: BLE001 - unbuildable cases are the conformance report's business
+            continue
+        if built.export is not None:
+            continue
+        if hasattr(built.model, "eval"):
+            built.model.eval()
+        functions = _exporters(built)
+        seconds, nodes = {}, {}
+        for name in exporters:
+            seconds[name], nodes[name] = _time(functions[name], repeat)
+        row = Row(case.id, seconds, nodes)
+        rows.append(row)
+        print(_line(row, exporters), flush=True)
+    return rows
+
+
+def _fmt(value: float | None, spec: str) -> str:
+    return "failed" if value is None else format(value, spec)
+
+
+def _line(row: Row, exporters: list[str]) -> str:
+    times = "  ".join(f"{name} {_fmt(row.seconds[name], '.3f')}" for name in exporters)
+    ratios = "  ".join(f"x{_fmt(row.ratio(other), '.2f')} vs {other}" for other in exporters if other != "onnx_migrate")
+    return f"{row.case:<55} {times}  {ratios}"
+
+
+def summary(rows: list[Row], exporters: list[str]) -> list[str]:
+    lines = []
+    for other in (e for e in exporters if e != "onnx_migrate"):
+        both = [r for r in rows if r.seconds.get("onnx_migrate") and r.seconds.get(other)]
+        if not both:
+            continue
+        ours = sum(r.seconds["onnx_migrate"] for r in both)  # type: ignore[misc]
+        theirs = sum(r.seconds[other] for r in both)  # type: ignore[misc]
+        median = statistics.median(r.ratio(other) for r in both)  # type: ignore[type-var]
+        lines.append(
+            f"vs {other}: {len(both)} cases, sum {ours:.1f} s vs {theirs:.1f} s (x{ours / theirs:.2f}), "
+            f"median ratio x{median:.2f}"
+        )
+    return lines
+
+
+def markdown(rows: list[Row], exporters: list[str]) -> str:
+    header = "| case | " + " | ".join(f"{e} s" for e in exporters) + " | " + " | ".join(
+        f"ours/{e}" for e in exporters if e != "onnx_migrate"
+    ) + " | nodes (" + ", ".join(exporters) + ") |"
+    lines = [
+        "# Export speed over the conformance corpus",
+        "",
+        f"Warm medians, one process, torch {torch.__version__}. Regenerate: "
+        "`python benchmarks/bench_export.py --corpus --write docs/performance.md`.",
+        "",
+        *[f"- {line}" for line in summary(rows, exporters)],
+        "",
+        header,
+        "|" + " --- |" * (header.count("|") - 1),
+    ]
+    for row in rows:
+        cells = [_fmt(row.seconds[e], ".3f") for e in exporters]
+        cells += [_fmt(row.ratio(e), ".2f") for e in exporters if e != "onnx_migrate"]
+        nodes = ", ".join("-" if row.nodes[e] is None else str(row.nodes[e]) for e in exporters)
+        lines.append(f"| {row.case} | " + " | ".join(cells) + f" | {nodes} |")
+    return "\n".join(lines) + "\n"
+
+
+def run(only: str | None, repeat: int, exporters: list[str], write: str | None) -> None:
+    warnings.simplefilter("ignore")
+    torch.manual_seed(0)
+    rows = measure(only, repeat, exporters)
+    for line in summary(rows, exporters):
+        print(line)
+    if write:
+        Path(write).write_text(markdown(rows, exporters))
+        print(f"wrote {write}")
