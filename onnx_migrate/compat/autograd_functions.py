@@ -57,7 +57,7 @@ from onnx_migrate.legacy_symbolics.export_context import current_export
 from onnx_migrate.legacy_symbolics.registry import BASE_OPSET, SymbolicRegistry
 from onnx_migrate.legacy_symbolics.values import ConstantValue, ListValue
 
-__all__ = ["OP_NAMESPACE", "begin_trace", "capture", "routed"]
+__all__ = ["OP_NAMESPACE", "begin_trace", "capture", "real_outputs_pending", "routed"]
 
 _T = TypeVar("_T")
 
@@ -271,6 +271,15 @@ def routed(registry: SymbolicRegistry, report: ExportReport | None = None) -> It
                     f"autograd.Function {name} has no symbolic staticmethod: its forward was traced into ONNX ops "
                     "(as the legacy exporter inlined it). Add a symbolic to export it as one node."
                 )
+
+
+def real_outputs_pending() -> bool:
+    """Whether a routed ``forward`` failed on fake tensors: :func:`capture` will rerun with real outputs.
+
+    The capture's own fallbacks (``draft_export``) must leave such failures to it.
+    """
+    routing = _ACTIVE.get()
+    return routing is not None and routing.real_outputs.needed is not None
 
 
 def begin_trace() -> None:

@@ -266,7 +266,7 @@ def capture(model: torch.nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any
     except CaptureError:
         raise
     except Exception as exc:
-        if options.strict or not _is_data_dependent(exc):
+        if options.strict or not _is_data_dependent(exc) or _autograd_functions.real_outputs_pending():
             raise CaptureError(f"torch.export could not capture {type(model).__name__}: {_explain(exc)}") from exc
         program = _capture_deciding_branches_by_example(model, args, kwargs, dynamic_shapes, exc)
     return CapturedModel(program, args, kwargs, specs)
