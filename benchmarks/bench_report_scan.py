@@ -28,7 +28,9 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from onnx_migrate.compat.report.scanner import PREFILTER, ScanOptions, scan_paths
+from onnx_migrate.compat.report.prefilter import prefilter_for
+from onnx_migrate.compat.report.rules import ALL_RULES
+from onnx_migrate.compat.report.scanner import ScanOptions, scan_paths
 
 PLAIN_MODULE = '''\
 """Model {index}: ordinary PyTorch code, no ONNX anywhere."""
@@ -176,7 +178,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="onnx_migrate_bench_") as directory:
         root = Path(directory)
         files, lines = generate_tree(root, args.lines, args.legacy_share)
-        parsed = sum(1 for path in root.rglob("*.py") if PREFILTER.search(path.read_text(encoding="utf-8")))
+        parsed = sum(1 for path in root.rglob("*.py") if prefilter_for(ALL_RULES).may_match(path.read_text(encoding="utf-8")))
         start = time.perf_counter()
         results = scan_paths([root], ScanOptions(jobs=args.jobs))
         elapsed = time.perf_counter() - start

@@ -22,6 +22,7 @@ from onnx_migrate.compat.report.positions import node_positions
 from onnx_migrate.compat.report.results import Finding
 from onnx_migrate.compat.report.rules import ALL_RULES
 from onnx_migrate.compat.report.rules._helpers import string_literal
+from onnx_migrate.compat.report.rules.symbolics import EMITTING_METHODS
 from onnx_migrate.compat.report.rules.base import (
     CallSite,
     Fix,
@@ -209,8 +210,6 @@ class _Frame:
     ops: list[str]
 
 
-#: ``g.<method>(...)`` calls that emit graph nodes.
-_EMITTING_METHODS = frozenset({"op", "at", "aten_op", "onnxscript_op"})
 
 
 class _Dispatcher(cst.CSTVisitor):
@@ -263,7 +262,7 @@ class _Dispatcher(cst.CSTVisitor):
         func = node.func
         if not (isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name)):
             return
-        if func.attr.value not in _EMITTING_METHODS or not self._frames:
+        if func.attr.value not in EMITTING_METHODS or not self._frames:
             return
         graph = func.value.value
         for frame in reversed(self._frames):

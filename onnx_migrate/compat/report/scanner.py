@@ -1,9 +1,9 @@
 """Scan files and trees: read, decode, prefilter, analyze; one :class:`Result` per file.
 
-Speed comes from not parsing what cannot match: a file that never mentions
-``onnx``, ``symbolic``, ``.op(`` or ``_C.`` cannot contain a finding, so it is decoded and
-dropped without a parse (torchfix does the same with "torch"). The rest is
-parsed by libcst and analyzed once; large trees are spread over processes.
+Speed comes from not parsing what cannot match: a file without the text any
+selected rule needs (see :mod:`.prefilter`) is decoded and dropped without a
+parse (torchfix does the same with "torch"). The rest is parsed by libcst and
+analyzed once; large trees are spread over processes.
 Robustness comes from the per-file Result: a syntax error, an undecodable or
 unreadable file, a symlink loop, even a bug in a rule, is recorded for that
 file and the scan goes on.
@@ -19,7 +19,6 @@ import errno
 import io
 import multiprocessing
 import os
-import re
 import tokenize
 import traceback
 from collections.abc import Iterable, Sequence
@@ -29,12 +28,12 @@ import libcst as cst
 
 from onnx_migrate.compat.report.discovery import iter_python_files
 from onnx_migrate.compat.report.engine import analyze_source
+from onnx_migrate.compat.report.prefilter import prefilter_for
 from onnx_migrate.compat.report.results import ErrorKind, FileError, Finding, Result
 from onnx_migrate.compat.report.rules import ALL_RULES, select_rules
 from onnx_migrate.compat.report.rules.base import Rule
 
 __all__ = [
-    "PREFILTER",
     "ScanOptions",
     "decode_source",
     "read_source",
@@ -42,9 +41,6 @@ __all__ = [
     "scan_paths",
     "scan_source",
 ]
-
-#: Text every finding needs somewhere in its file (see the module docstring).
-PREFILTER = re.compile(r"onnx|symbolic|\.op\s*\(|\b_C\.")
 
 #: Below this many files a process pool costs more than it saves.
 _PARALLEL_THRESHOLD = 32
@@ -112,7 +108,7 @@ def read_source(path: Path) -> tuple[str, str]:
 
 def scan_source(source: str, rules: Sequence[type[Rule]] = ALL_RULES) -> tuple[Finding, ...]:
     """The findings of ``rules`` in ``source`` (raises ``libcst.ParserSyntaxError`` on bad syntax)."""
-    if not PREFILTER.search(source):
+    if not prefilter_for(tuple(rules)).may_match(source):
         return ()
     return analyze_source(source, rules).findings
 

@@ -213,6 +213,10 @@ class Rule(cst.CSTVisitor):
         NATIVE: the replacement in current torch, or a sentence saying there is none.
         EFFORT: work per finding when ``--fix`` does not apply.
         TARGETS: the qualified names the rule owns (see :class:`names.TargetIndex`).
+        RESOLVES: other qualified names a finding of the rule needs in the file (the scan's
+            text prefilter looks for their parts, as for TARGETS; see :mod:`..prefilter`).
+        SHAPES: regexes of code a finding needs when it is found by shape, not by name
+            (a file matching none of them, nor any name, is not parsed).
         GUIDE, VALID, INVALID: documentation and tests.
         FIXABLE: derived: true when an ``INVALID`` example carries a ``fixed`` result.
     """
@@ -225,6 +229,8 @@ class Rule(cst.CSTVisitor):
     NATIVE: ClassVar[str]
     EFFORT: ClassVar[Effort] = Effort.LOW
     TARGETS: ClassVar[tuple[str, ...]] = ()
+    RESOLVES: ClassVar[tuple[str, ...]] = ()
+    SHAPES: ClassVar[tuple[str, ...]] = ()
     GUIDE: ClassVar[Guide]
     VALID: ClassVar[Sequence[Valid]] = ()
     INVALID: ClassVar[Sequence[Invalid]] = ()

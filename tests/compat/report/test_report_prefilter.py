@@ -1,0 +1,64 @@
+"""The text prefilter drops only files without findings, and keeps every file a rule can report in."""
+
+from __future__ import annotations
+
+import pytest
+from _report_testing import FIXTURES
+
+from onnx_migrate.compat.report.engine import analyze_source
+from onnx_migrate.compat.report.prefilter import prefilter_for
+from onnx_migrate.compat.report.rules import ALL_RULES
+from onnx_migrate.compat.report.scanner import scan_source
+
+PLAIN = '''\
+import torch
+from torch import nn
+
+
+class Residual(nn.Module):
+    def forward(self, x):
+        return torch.relu(x).flatten()
+'''
+
+
+def _sources() -> list[str]:
+    examples = [example.code for rule in ALL_RULES for example in (*rule.VALID, *rule.INVALID)]
+    guides = [text for rule in ALL_RULES for text in (rule.GUIDE.before, rule.GUIDE.onnx_migrate) if text]
+    fixtures = [path.read_text(encoding="utf-8") for path in sorted(FIXTURES.rglob("*.py"))]
+    return examples + guides + fixtures
+
+
+@pytest.mark.parametrize("rule", ALL_RULES, ids=lambda rule: rule.CODE)
+def test_a_file_the_prefilter_drops_has_no_finding_of_the_rule(rule) -> None:
+    """Over every example, guide and fixture: the rule's own prefilter keeps each file it reports in."""
+    prefilter = prefilter_for((rule,))
+    for source in _sources():
+        if not prefilter.may_match(source):
+            assert analyze_source(source, (rule,)).findings == (), source
+
+
+@pytest.mark.parametrize(
+    ("source", "code"),
+    [
+        # Found by name without the words the old fixed prefilter looked for ("onnx", "_C.", ".op(").
+        ("from torch._C import Graph\n\ndef f(x: Graph):\n    return x\n", "OMG207"),
+        # Symbolic functions that emit through g.at / g.aten_op, or write the call unusually.
+        ("def f(g, x):\n    return g.at('foo', x)\n", "OMG302"),
+        ("def f(g, x):\n    return g. aten_op ('foo', x)\n", "OMG302"),
+        ("def f(g, x):\n    return (g.  # emit\n        op('Relu', x))\n", "OMG302"),
+    ],
+)
+def test_findings_the_prefilter_must_not_hide(source: str, code: str) -> None:
+    assert prefilter_for(ALL_RULES).may_match(source)
+    assert [finding.code for finding in scan_source(source)] == [code]
+
+
+def test_plain_pytorch_code_is_not_parsed() -> None:
+    assert not prefilter_for(ALL_RULES).may_match(PLAIN)
+    assert analyze_source(PLAIN).findings == ()
+
+
+def test_a_narrow_selection_narrows_the_prefilter() -> None:
+    only_symbolics = prefilter_for(tuple(rule for rule in ALL_RULES if rule.CODE == "OMG302"))
+    assert not only_symbolics.may_match("import torch\ntorch.onnx.export(m, x, 'm.onnx', dynamo=False)\n")
+    assert only_symbolics.may_match("def f(g, x):\n    return g.op('Relu', x)\n")
