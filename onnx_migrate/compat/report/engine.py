@@ -116,12 +116,14 @@ class FileContext:
             return None
         return match.target, tuple(self.rules[rule] for rule in match.owners if rule in self.rules)
 
-    def add_finding(self, rule: Rule, node: cst.CSTNode, message: str, fix: Fix | None) -> None:
+    def add_finding(
+        self, rule: Rule, node: cst.CSTNode, message: str, fix: Fix | None, statement: cst.CSTNode | None = None
+    ) -> None:
         key = (rule.CODE, id(node))
         if key in self._reported:
             return
         self._reported.add(key)
-        self._pending.append(_Pending(rule, node, message, fix, self.statement))
+        self._pending.append(_Pending(rule, node, message, fix, statement or self.statement))
 
     def finish(self) -> tuple[tuple[Finding, ...], FixPlan]:
         """Turn the recorded findings into positioned :class:`Finding` objects, minus ``# noqa`` ones."""

@@ -58,3 +58,18 @@ def test_node_outside_the_statements_named_falls_back_to_the_full_pass() -> None
     last = module.body[-1]
     found = node_positions(module, [last], [module.body[0]])
     assert found[last].start.line == 4 and found[last].start.column == 0
+
+
+def test_findings_of_the_examples_and_fixtures_need_no_full_pass(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every rule names the statement of its findings, also those reported after the walk (OMG401)."""
+    from onnx_migrate.compat.report import positions
+    from onnx_migrate.compat.report.engine import analyze_source
+    from onnx_migrate.compat.report.rules import ALL_RULES
+
+    def full_pass(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the whole-file position pass ran")
+
+    monkeypatch.setattr(positions, "MetadataWrapper", full_pass)
+    sources = [example.code for rule in ALL_RULES for example in rule.INVALID]
+    sources += [path.read_text(encoding="utf-8") for path in SOURCES]
+    assert sum(len(analyze_source(source).findings) for source in sources) > 100

@@ -263,9 +263,15 @@ class Rule(cst.CSTVisitor):
     def on_call(self, call: CallSite) -> None:
         """A call's function is something this rule owns."""
 
-    def report(self, node: cst.CSTNode, message: str, fix: Fix | None = None) -> None:
-        """Record a finding at ``node`` (with this rule's code and severity)."""
-        self.context.add_finding(self, node, message, fix)
+    def report(
+        self, node: cst.CSTNode, message: str, fix: Fix | None = None, *, statement: cst.CSTNode | None = None
+    ) -> None:
+        """Record a finding at ``node`` (with this rule's code and severity).
+
+        ``statement``: the top-level statement holding ``node``, for findings reported after
+        the walk left it (only positions within named statements are computed cheaply).
+        """
+        self.context.add_finding(self, node, message, fix, statement)
 
     @classmethod
     def group(cls, findings: Sequence[Finding]) -> Finding | None:
