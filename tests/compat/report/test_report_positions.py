@@ -72,4 +72,9 @@ def test_findings_of_the_examples_and_fixtures_need_no_full_pass(monkeypatch: py
     monkeypatch.setattr(positions, "MetadataWrapper", full_pass)
     sources = [example.code for rule in ALL_RULES for example in rule.INVALID]
     sources += [path.read_text(encoding="utf-8") for path in SOURCES]
+    # Its only finding sits in another statement than the one the walk ended in.
+    sources.append(
+        "import torch\ndef main():\n    torch.onnx.export(LOADED, (x,), 'm.onnx', dynamo=True)\n\n"
+        "LOADED = torch.jit.load('m.pt')\n"
+    )
     assert sum(len(analyze_source(source).findings) for source in sources) > 100
