@@ -130,11 +130,7 @@ class FileContext:
         plan = FixPlan()
         if not self._pending:
             return (), plan
-        positions = node_positions(
-            self.module,
-            [pending.node for pending in self._pending],
-            {pending.statement for pending in self._pending if pending.statement is not None},
-        )
+        positions = node_positions(self.module, [(pending.node, pending.statement) for pending in self._pending])
         # Python's line breaks only (str.splitlines also breaks at form feeds and other separators).
         lines = _LINE_BREAK.split(self._source if self._source is not None else self.module.code)
         findings = []

@@ -44,19 +44,20 @@ def _sources() -> list[tuple[str, str]]:
 def test_statement_positions_equal_position_provider(name: str, source: str) -> None:
     module = cst.parse_module(source)
     expected = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
-    inner = [node for node in _all_nodes(module) if node is not module and node not in module.header]
     # Every statement at once, and each statement alone (its offset then comes from the plain codegen).
-    found = node_positions(module, inner, module.body)
+    holder = {node: statement for statement in module.body for node in _all_nodes(statement)}
+    inner = list(holder)  # every node of every statement (findings are never in the header or footer)
+    found = node_positions(module, [(node, holder[node]) for node in inner])
     assert {node: found[node] for node in inner} == {node: expected[node] for node in inner}
-    for statement in module.body[::3]:
-        alone = node_positions(module, [statement], [statement])
-        assert alone[statement] == expected[statement]
+    # Each node alone (the bookkeeping stops right after it), statement by statement.
+    for node in inner[::7]:
+        assert node_positions(module, [(node, holder[node])])[node] == expected[node]
 
 
 def test_node_outside_the_statements_named_falls_back_to_the_full_pass() -> None:
     module = cst.parse_module("import torch\n\nx = 1\ny = torch.onnx\n")
     last = module.body[-1]
-    found = node_positions(module, [last], [module.body[0]])
+    found = node_positions(module, [(last, module.body[0])])
     assert found[last].start.line == 4 and found[last].start.column == 0
 
 
