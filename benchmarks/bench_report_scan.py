@@ -167,7 +167,8 @@ def bench_tree(root: Path, jobs: int, repeat: int) -> None:
         f"scanned {root}: {len(files)} files / {lines:,} lines with {jobs or os.cpu_count()} process(es): "
         f"median {statistics.median(times):.2f} s of {repeat} (min {min(times):.2f}, max {max(times):.2f}), "
         f"CPU median {statistics.median(cpu):.2f} s (workers included; on a busy machine wall time "
-        f"exceeds CPU / processes); {sum(by_rule.values())} findings, {sum(r.error is not None for r in results)} errors"
+        f"exceeds CPU / processes); {sum(by_rule.values())} findings, "
+        f"{sum(r.error is not None for r in results)} errors"
     )
     print("findings per rule: " + ", ".join(f"{code} {count}" for code, count in sorted(by_rule.items())))
 
@@ -186,7 +187,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="onnx_migrate_bench_") as directory:
         root = Path(directory)
         files, lines = generate_tree(root, args.lines, args.legacy_share)
-        parsed = sum(1 for path in root.rglob("*.py") if prefilter_for(ALL_RULES).may_match(path.read_text(encoding="utf-8")))
+        prefilter = prefilter_for(ALL_RULES)
+        parsed = sum(1 for path in root.rglob("*.py") if prefilter.may_match(path.read_text(encoding="utf-8")))
         start = time.perf_counter()
         results = scan_paths([root], ScanOptions(jobs=args.jobs))
         elapsed = time.perf_counter() - start

@@ -102,7 +102,9 @@ class _PlacingState(PositionProvidingCodegenState):
         return _Span(self, node, start_node, end_node)
 
 
-def _placing_state(module: cst.Module, provider: PositionProvider, line: int, column: int, nodes: set[int]) -> _PlacingState:
+def _placing_state(
+    module: cst.Module, provider: PositionProvider, line: int, column: int, nodes: set[int]
+) -> _PlacingState:
     state = _PlacingState(
         default_indent=module.default_indent,
         default_newline=module.default_newline,
@@ -132,7 +134,9 @@ class _Span:
             return False
         computed = self._state.provider._computed
         start = computed[self._start_node].start if self._start_node is not None else self._start
-        end = computed[self._end_node].end if self._end_node is not None else CodePosition(self._state.line, self._state.column)
+        end = CodePosition(self._state.line, self._state.column)
+        if self._end_node is not None:
+            end = computed[self._end_node].end
         computed[self._node] = CodeRange(start, end)
         return False
 

@@ -31,7 +31,7 @@ from collections.abc import Sequence
 
 from onnx_migrate.compat.report.names import STAR_EXPORTS, TargetIndex
 from onnx_migrate.compat.report.rules.base import Rule
-from onnx_migrate.compat.report.rules.symbolics import EMITTING_METHODS
+from onnx_migrate.compat.report.rules.symbolics import EMITTING_METHODS, SymbolicFunction
 
 __all__ = ["Prefilter", "prefilter_for"]
 
@@ -43,19 +43,23 @@ class Prefilter:
         names = [name for rule in rules for name in (*rule.TARGETS, *rule.RESOLVES)]
         # Whole identifiers, except the last part of a prefix target (``_jit_pass_onnx*``).
         self._roots = _any_of({rf"\b{re.escape(name.partition('.')[0])}\b" for name in names})
-        self._lasts = _any_of(
-            {rf"\b{re.escape(name.rstrip('*').rpartition('.')[2])}" + ("" if name.endswith("*") else r"\b") for name in names}
-        )
+        self._lasts = _any_of({_last_part(name) for name in names})
         shapes = [shape for rule in rules for shape in rule.SHAPES]
         self._shapes = re.compile("|".join(f"(?:{shape})" for shape in shapes)) if shapes else None
         self._index = TargetIndex(rules)
         self._resolves = frozenset(name for rule in rules for name in rule.RESOLVES)
-        self._emitting = frozenset(EMITTING_METHODS) if shapes else frozenset()
+        self.emitting = frozenset(EMITTING_METHODS) if shapes else frozenset()
+        # The syntax test knows one shape, the symbolic function's; another rule's shape passes on its text.
+        self._shapes_known = all(rule is SymbolicFunction for rule in rules if rule.SHAPES)
 
     def may_match(self, text: str) -> bool:
         """The text test, then (if it passes) the syntax test."""
-        by_name = self._roots is not None and self._lasts is not None
-        by_name = by_name and bool(self._roots.search(text)) and bool(self._lasts.search(text))  # type: ignore[union-attr]
+        by_name = bool(
+            self._roots is not None
+            and self._lasts is not None
+            and self._roots.search(text)
+            and self._lasts.search(text)
+        )
         by_shape = self._shapes is not None and self._shapes.search(text) is not None
         if not (by_name or by_shape):
             return False
@@ -63,6 +67,8 @@ class Prefilter:
             tree = ast.parse(text)
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             return True  # the libcst parse reports what is wrong
+        if by_shape and not self._shapes_known:
+            return True
         return _SyntaxCheck(self, by_name, by_shape).run(tree)
 
     def owns(self, qualified_name: str) -> bool:
@@ -127,7 +133,7 @@ class _SyntaxCheck:
                 self._first_params.add(positional[0].arg)
         elif isinstance(node, ast.Call):
             func = node.func
-            if isinstance(func, ast.Attribute) and func.attr in self._prefilter._emitting:
+            if isinstance(func, ast.Attribute) and func.attr in self._prefilter.emitting:
                 if isinstance(func.value, ast.Name):
                     self._receivers.add(func.value.id)
 
@@ -154,6 +160,12 @@ def _dotted(node: ast.AST) -> str | None:
         return None
     parts.append(node.id)
     return ".".join(reversed(parts))
+
+
+def _last_part(name: str) -> str:
+    """The last part of ``name`` as a whole identifier (only its start for a prefix target ``a.b_*``)."""
+    last = re.escape(name.rstrip("*").rpartition(".")[2])
+    return rf"\b{last}" if name.endswith("*") else rf"\b{last}\b"
 
 
 def _any_of(patterns: set[str]) -> re.Pattern[str] | None:
