@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import functools
+import os
+import subprocess
+import sys
 
 import pytest
 from _report_testing import FIXTURES
@@ -101,3 +104,14 @@ def test_syntax_stage_drops_code_that_reaches_no_legacy_name(source: str) -> Non
 )
 def test_syntax_stage_keeps_every_way_of_reaching_a_legacy_name(source: str) -> None:
     assert prefilter_for(ALL_RULES).may_match(source)
+
+
+def test_text_test_is_linear_on_comment_runs() -> None:
+    """A dot followed by many `#`/space runs once took exponential time (torch/export/_draft_export.py hung)."""
+    code = (
+        "from onnx_migrate.compat.report.prefilter import prefilter_for\n"
+        "from onnx_migrate.compat.report.rules import ALL_RULES\n"
+        "assert not prefilter_for(ALL_RULES).may_match('x.' + '# ' * 60 + '\\nvalue = 1\\n')\n"
+    )
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=60, env=env)

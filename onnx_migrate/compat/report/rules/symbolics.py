@@ -209,8 +209,9 @@ class SymbolicFunction(Rule):
     )
     NATIVE = "An onnxscript function in `custom_translation_table` (one per ATen op), or `torch.onnx.ops.symbolic`."
     EFFORT = Effort.HIGH
-    # `g.op`, also as `g . op`, `g.\<newline>op` or, inside brackets, with a comment after the dot.
-    SHAPES = (r"\.(?:[\s\\]|#[^\r\n]*)*(?:" + "|".join(sorted(EMITTING_METHODS)) + r")\b",)
+    # `g.op`, also as `g . op`, `g.\<newline>op` or, inside brackets, with a comment after the dot. A
+    # comment runs to its line break, so each character has one way to match (no backtracking blow-up).
+    SHAPES = (r"\.(?:[\s\\]|#[^\r\n]*[\r\n])*(?:" + "|".join(sorted(EMITTING_METHODS)) + r")\b",)
     GUIDE = Guide(
         before="""\
 def gelu_tanh_symbolic(g, x, approximate="none"):
