@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["flat_tensors", "compare_with_eager", "run_eager"]
+__all__ = ["flat_tensors", "compare_with_eager", "ort_fingerprint", "run_eager", "same_fingerprint"]
 
 
 def flat_tensors(value: Any) -> list[Any]:
@@ -90,3 +90,50 @@ def _compare_outputs(outputs: list[Any], expected: list[np.ndarray], rtol: float
 def _first_line(error: BaseException) -> str:
     text = str(error).strip().splitlines()
     return (text[0] if text else type(error).__name__)[:300]
+
+
+#: How many leading values of each output the fingerprint keeps (with the mean, std and shape of all).
+_SAMPLE = 2048
+
+
+def ort_fingerprint(path: str, args: tuple[Any, ...], input_names: list[str] | None) -> dict[str, Any]:
+    """What ONNX Runtime computes on the example inputs, compact enough for a result file.
+
+    For cases whose eager outputs cannot be compared (a library's exporter switches the
+    model to an export-only form), ours and the legacy exporter's files are compared with
+    each other instead: both modes build the same seeded model and run the same inputs.
+    """
+    import onnxruntime as ort
+
+    try:
+        session = ort.InferenceSession(path, providers=["CPUExecutionProvider"])
+        outputs = session.run(None, _feed(session, args, input_names))
+    except Exception as error:  # noqa: BLE001 - recorded, judged as "could not check"
+        return {"error": _first_line(error)}
+    return {
+        "outputs": [
+            {
+                "shape": list(np.shape(o)),
+                "mean": float(np.mean(o)) if np.size(o) else 0.0,
+                "std": float(np.std(o)) if np.size(o) else 0.0,
+                "head": np.asarray(o, dtype=np.float64).ravel()[:_SAMPLE].round(6).tolist(),
+            }
+            for o in outputs
+        ]
+    }
+
+
+def same_fingerprint(a: dict[str, Any] | None, b: dict[str, Any] | None, rtol: float = 1e-3, atol: float = 1e-4) -> bool | None:
+    """``True``/``False`` when both fingerprints exist; ``None`` when either is missing or failed."""
+    if not a or not b or "outputs" not in a or "outputs" not in b:
+        return None
+    if len(a["outputs"]) != len(b["outputs"]):
+        return False
+    for x, y in zip(a["outputs"], b["outputs"]):
+        if x["shape"] != y["shape"]:
+            return False
+        if not np.allclose(x["head"], y["head"], rtol=rtol, atol=atol):
+            return False
+        if not np.allclose([x["mean"], x["std"]], [y["mean"], y["std"]], rtol=rtol, atol=atol):
+            return False
+    return True

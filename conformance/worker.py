@@ -143,7 +143,10 @@ def run(case_id: str, mode: str) -> dict[str, Any]:
 
         result["facts"] = model_facts(onnx.load(path, load_external_data=False))
         if built.numerics_skip:
+            from conformance.numerics import ort_fingerprint
+
             result["numerics"] = {"skipped": built.numerics_skip}
+            result["ort_fingerprint"] = ort_fingerprint(path, built.args, built.input_names)
         elif mode != "dynamo":
             result["numerics"] = _numerics(built, path, eager)
     result["status"] = "ok"

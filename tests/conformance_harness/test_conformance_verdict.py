@@ -119,3 +119,17 @@ def test_output_comparison(got, ok):
 def test_missing_output_fails_the_comparison():
     want = [np.zeros(2, dtype=np.float32), np.ones(2, dtype=np.float32)]
     assert _compare_outputs([np.zeros(2, dtype=np.float32)], want, 1e-3, 1e-4)["ok"] is False
+
+
+def test_compute_difference_is_equivalent_when_ort_outputs_match_the_legacy_file():
+    """Test: with no eager numbers, ORT outputs of both files on the same input decide (ultralytics' exporter)."""
+    legacy = _result(_model(custom_alpha=2.0), numbers_ok=None)
+    ours = _result(_model(custom_alpha=2.0, extra_identity=True), numbers_ok=None)
+    legacy["facts"]["compute_ops"] = {"Add": 1}
+    ours["facts"]["compute_ops"] = {"Add": 2}
+    fingerprint = {"outputs": [{"shape": [2, 3], "mean": 0.5, "std": 0.1, "head": [0.1, 0.2, 0.3]}]}
+    legacy["ort_fingerprint"] = ours["ort_fingerprint"] = fingerprint
+    verdict = judge(legacy, ours, {"batch"})
+    assert verdict["verdict"] == "equivalent" and "equal the legacy file's" in verdict["reason"]
+    ours["ort_fingerprint"] = {"outputs": [{"shape": [2, 3], "mean": 0.5, "std": 0.1, "head": [0.1, 0.2, 0.9]}]}
+    assert judge(legacy, ours, {"batch"})["verdict"] == "different"

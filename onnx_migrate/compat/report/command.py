@@ -115,13 +115,16 @@ def _codes(value: str | None) -> tuple[str, ...] | None:
 
 def _run_report(args: argparse.Namespace, rules: tuple) -> int:  # type: ignore[type-arg]
     from onnx_migrate.compat.report.formats import OutputFormat, render, use_color
+    from onnx_migrate.compat.report.progress import progress_bar, wants_progress
     from onnx_migrate.compat.report.results import Severity, exit_code
     from onnx_migrate.compat.report.scanner import ScanOptions, scan_paths
 
     options = ScanOptions(
         rules=rules, exclude=tuple(args.exclude), respect_gitignore=not args.no_gitignore, jobs=args.jobs
     )
-    results = scan_paths(args.paths, options)
+    show = wants_progress(args.format, sys.stderr, sys.stdout, to_file=bool(args.output))
+    with progress_bar(sys.stderr, show) as progress:
+        results = scan_paths(args.paths, options, progress)
     output_format = OutputFormat(args.format)
     if args.output:
         text = render(results, output_format, rules=rules, color=args.color == "always")

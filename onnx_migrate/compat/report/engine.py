@@ -4,8 +4,8 @@ This is the part of the scanner that knows libcst: it parses the source, builds
 the scope analysis the name resolver uses, and walks the tree once with every
 selected rule batched together. Import statements, attribute chains and calls
 are resolved here, once, and handed to the rules that own the qualified name,
-so each rule only says what to report. Positions are computed only when a file
-has findings (libcst computes them for the whole file, which costs a codegen pass).
+so each rule only says what to report. Positions are computed only for the
+top-level statements that hold findings (see :mod:`.positions`).
 """
 
 from __future__ import annotations
@@ -15,12 +15,14 @@ import re
 from collections.abc import Sequence
 
 import libcst as cst
-from libcst.metadata import MetadataWrapper, PositionProvider, ScopeProvider
+from libcst.metadata import MetadataWrapper, ScopeProvider
 
 from onnx_migrate.compat.report.names import NameResolver, TargetIndex, collect_star_imports, dotted_name
+from onnx_migrate.compat.report.positions import node_positions
 from onnx_migrate.compat.report.results import Finding
 from onnx_migrate.compat.report.rules import ALL_RULES
 from onnx_migrate.compat.report.rules._helpers import string_literal
+from onnx_migrate.compat.report.rules.symbolics import EMITTING_METHODS
 from onnx_migrate.compat.report.rules.base import (
     CallSite,
     Fix,
@@ -82,6 +84,7 @@ class _Pending:
     node: cst.CSTNode
     message: str
     fix: Fix | None
+    statement: cst.CSTNode | None
 
 
 class FileContext:
@@ -103,6 +106,8 @@ class FileContext:
         #: id(function or lambda) -> ops its first parameter emits (``g.op("Relu")`` -> ``Relu``), filled
         #: by the dispatcher when it leaves the function, so rules read it in their ``leave_*`` hooks.
         self.emitted_ops: dict[int, list[str]] = {}
+        #: The top-level statement being walked (where a finding reported now most likely is).
+        self.statement: cst.CSTNode | None = None
 
     def owners(self, qualified_name: str) -> tuple[str, tuple[Rule, ...]] | None:
         """The owning target of ``qualified_name`` and the selected rules that share it."""
@@ -111,19 +116,21 @@ class FileContext:
             return None
         return match.target, tuple(self.rules[rule] for rule in match.owners if rule in self.rules)
 
-    def add_finding(self, rule: Rule, node: cst.CSTNode, message: str, fix: Fix | None) -> None:
+    def add_finding(
+        self, rule: Rule, node: cst.CSTNode, message: str, fix: Fix | None, statement: cst.CSTNode | None = None
+    ) -> None:
         key = (rule.CODE, id(node))
         if key in self._reported:
             return
         self._reported.add(key)
-        self._pending.append(_Pending(rule, node, message, fix))
+        self._pending.append(_Pending(rule, node, message, fix, statement or self.statement))
 
     def finish(self) -> tuple[tuple[Finding, ...], FixPlan]:
         """Turn the recorded findings into positioned :class:`Finding` objects, minus ``# noqa`` ones."""
         plan = FixPlan()
         if not self._pending:
             return (), plan
-        positions = self._wrapper.resolve(PositionProvider)
+        positions = node_positions(self.module, [(pending.node, pending.statement) for pending in self._pending])
         # Python's line breaks only (str.splitlines also breaks at form feeds and other separators).
         lines = _LINE_BREAK.split(self._source if self._source is not None else self.module.code)
         findings = []
@@ -201,8 +208,6 @@ class _Frame:
     ops: list[str]
 
 
-#: ``g.<method>(...)`` calls that emit graph nodes.
-_EMITTING_METHODS = frozenset({"op", "at", "aten_op", "onnxscript_op"})
 
 
 class _Dispatcher(cst.CSTVisitor):
@@ -255,7 +260,7 @@ class _Dispatcher(cst.CSTVisitor):
         func = node.func
         if not (isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name)):
             return
-        if func.attr.value not in _EMITTING_METHODS or not self._frames:
+        if func.attr.value not in EMITTING_METHODS or not self._frames:
             return
         graph = func.value.value
         for frame in reversed(self._frames):
@@ -400,10 +405,15 @@ def _hooks(visitor_class: type) -> tuple[str, ...]:
 
 
 class _Batch(cst.CSTVisitor):
-    """One traversal calling every visitor's ``visit_X``/``leave_X`` (the order of ``visitors`` per node)."""
+    """One traversal calling every visitor's ``visit_X``/``leave_X`` (the order of ``visitors`` per node).
 
-    def __init__(self, visitors: Sequence[cst.CSTVisitor]) -> None:
+    It also tells ``context`` which top-level statement is being walked.
+    """
+
+    def __init__(self, visitors: Sequence[cst.CSTVisitor], context: FileContext) -> None:
         super().__init__()
+        self._context = context
+        self._depth = 0
         self._visit: dict[str, list] = {}
         self._leave: dict[str, list] = {}
         for visitor in visitors:
@@ -412,6 +422,9 @@ class _Batch(cst.CSTVisitor):
                 table.setdefault(name.partition("_")[2], []).append(getattr(visitor, name))
 
     def on_visit(self, node: cst.CSTNode) -> bool:
+        self._depth += 1
+        if self._depth == 2:  # a child of the Module
+            self._context.statement = node
         for method in self._visit.get(type(node).__name__, ()):
             method(node)
         return True
@@ -419,13 +432,21 @@ class _Batch(cst.CSTVisitor):
     def on_leave(self, original_node: cst.CSTNode) -> None:
         for method in self._leave.get(type(original_node).__name__, ()):
             method(original_node)
+        self._depth -= 1
+
+    # Rules have no per-attribute hooks (``visit_Call_func``); libcst would look them up on every node.
+    def on_visit_attribute(self, node: cst.CSTNode, attribute: str) -> None:
+        return None
+
+    def on_leave_attribute(self, original_node: cst.CSTNode, attribute: str) -> None:
+        return None
 
 
 def analyze_module(module: cst.Module, rules: Sequence[type[Rule]] = ALL_RULES, source: str | None = None) -> Analysis:
     """Run ``rules`` over a parsed module (not copied: keep it unchanged); ``source`` is its text if known."""
     wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
     context = FileContext(module, wrapper, rules, source)
-    module.visit(_Batch([_Dispatcher(context), *context.rules.values()]))
+    module.visit(_Batch([_Dispatcher(context), *context.rules.values()], context))
     findings, plan = context.finish()
     return Analysis(module, findings, plan)
 

@@ -23,11 +23,12 @@ import libcst as cst
 from libcst.helpers import get_full_name_for_node
 
 from onnx_migrate.compat.report.engine import FixPlan, analyze_source
+from onnx_migrate.compat.report.prefilter import prefilter_for
 from onnx_migrate.compat.report.results import ErrorKind, FileError, Finding
 from onnx_migrate.compat.report.rules import ALL_RULES
 from onnx_migrate.compat.report.rules._helpers import attribute_for, comments_in, merge_whitespace
 from onnx_migrate.compat.report.rules.base import Rule
-from onnx_migrate.compat.report.scanner import PREFILTER, SourceError, read_source, syntax_error
+from onnx_migrate.compat.report.scanner import SourceError, read_source, syntax_error
 
 __all__ = ["FileFix", "FixOutcome", "apply_plan", "fix_file", "fix_source", "unified_diff"]
 
@@ -254,7 +255,7 @@ def fix_file(path: Path, rules: Sequence[type[Rule]] = ALL_RULES, *, write: bool
     source = ""
     try:
         source, encoding = read_source(path)
-        if not PREFILTER.search(source):
+        if not prefilter_for(tuple(rules)).may_match(source):
             return FileFix(name)
         outcome = fix_source(source, rules)
     except SourceError as error:

@@ -1,9 +1,9 @@
 """Scan files and trees: read, decode, prefilter, analyze; one :class:`Result` per file.
 
-Speed comes from not parsing what cannot match: a file that never mentions
-``onnx``, ``symbolic``, ``.op(`` or ``_C.`` cannot contain a finding, so it is decoded and
-dropped without a parse (torchfix does the same with "torch"). The rest is
-parsed by libcst and analyzed once; large trees are spread over processes.
+Speed comes from not parsing what cannot match: a file without the text any
+selected rule needs (see :mod:`.prefilter`) is decoded and dropped without a
+parse (torchfix does the same with "torch"). The rest is parsed by libcst and
+analyzed once; large trees are spread over processes.
 Robustness comes from the per-file Result: a syntax error, an undecodable or
 unreadable file, a symlink loop, even a bug in a rule, is recorded for that
 file and the scan goes on.
@@ -19,22 +19,21 @@ import errno
 import io
 import multiprocessing
 import os
-import re
 import tokenize
 import traceback
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 import libcst as cst
 
 from onnx_migrate.compat.report.discovery import iter_python_files
 from onnx_migrate.compat.report.engine import analyze_source
+from onnx_migrate.compat.report.prefilter import prefilter_for
 from onnx_migrate.compat.report.results import ErrorKind, FileError, Finding, Result
 from onnx_migrate.compat.report.rules import ALL_RULES, select_rules
 from onnx_migrate.compat.report.rules.base import Rule
 
 __all__ = [
-    "PREFILTER",
     "ScanOptions",
     "decode_source",
     "read_source",
@@ -43,11 +42,12 @@ __all__ = [
     "scan_source",
 ]
 
-#: Text every finding needs somewhere in its file (see the module docstring).
-PREFILTER = re.compile(r"onnx|symbolic|\.op\s*\(|\b_C\.")
-
-#: Below this many files a process pool costs more than it saves.
+#: Below this many files (and this many bytes) a process pool costs more than it saves.
 _PARALLEL_THRESHOLD = 32
+_PARALLEL_BYTES = 256 * 1024
+
+#: ``progress(done, total)``: called with ``(0, total)`` once the files are known, then after each file.
+Progress = Callable[[int, int], None]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -112,7 +112,7 @@ def read_source(path: Path) -> tuple[str, str]:
 
 def scan_source(source: str, rules: Sequence[type[Rule]] = ALL_RULES) -> tuple[Finding, ...]:
     """The findings of ``rules`` in ``source`` (raises ``libcst.ParserSyntaxError`` on bad syntax)."""
-    if not PREFILTER.search(source):
+    if not prefilter_for(tuple(rules)).may_match(source):
         return ()
     return analyze_source(source, rules).findings
 
@@ -154,9 +154,8 @@ def syntax_error(source: str, name: str, error: cst.ParserSyntaxError) -> FileEr
     return FileError(ErrorKind.SYNTAX, f"libcst cannot parse this file (newer syntax than it supports?): {detail}")
 
 
-def _scan_chunk(paths: Sequence[str], codes: Sequence[str]) -> list[Result]:
-    rules = select_rules(codes)
-    return [scan_file(Path(path), rules) for path in paths]
+def _scan_one(path: str, codes: Sequence[str]) -> Result:
+    return scan_file(Path(path), select_rules(codes))
 
 
 def _pool_context() -> multiprocessing.context.BaseContext:
@@ -165,22 +164,41 @@ def _pool_context() -> multiprocessing.context.BaseContext:
     return multiprocessing.get_context("fork" if "fork" in methods else methods[0])
 
 
-def scan_paths(paths: Iterable[str | os.PathLike[str]], options: ScanOptions = ScanOptions()) -> list[Result]:
-    """Scan files and directories; one Result per discovered file or failed path, in walk order."""
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0  # scan_file reports why
+
+
+def scan_paths(
+    paths: Iterable[str | os.PathLike[str]], options: ScanOptions = ScanOptions(), progress: Progress | None = None
+) -> list[Result]:
+    """Scan files and directories; one Result per discovered file or failed path, in walk order.
+
+    Across processes, the largest files go first, one file per task: the scan of a
+    tree is as long as its slowest worker, and one big file of symbolics can take a
+    quarter of the total.
+    """
     ordered: list[Path | Result] = list(iter_python_files(list(paths), options.exclude, options.respect_gitignore))
     files = [item for item in ordered if isinstance(item, Path)]
     jobs = options.jobs if options.jobs > 0 else (os.cpu_count() or 1)
     scanned: dict[str, Result] = {}
-    if jobs > 1 and len(files) >= _PARALLEL_THRESHOLD:
+    report = progress or (lambda done, total: None)
+    report(0, len(files))
+    sizes = {path: _size(path) for path in files} if jobs > 1 else {}
+    if jobs > 1 and (len(files) >= _PARALLEL_THRESHOLD or sum(sizes.values()) >= _PARALLEL_BYTES):
         codes = [rule.CODE for rule in options.rules]
-        chunk = max(1, len(files) // (jobs * 8))
-        batches = [[str(p) for p in files[i : i + chunk]] for i in range(0, len(files), chunk)]
+        largest_first = sorted(files, key=lambda path: -sizes[path])
         with concurrent.futures.ProcessPoolExecutor(max_workers=jobs, mp_context=_pool_context()) as pool:
-            for results in pool.map(_scan_chunk, batches, [codes] * len(batches)):
-                for result in results:
-                    scanned[result.path] = result
+            futures = [pool.submit(_scan_one, str(path), codes) for path in largest_first]
+            for future in concurrent.futures.as_completed(futures):
+                result = future.result()
+                scanned[result.path] = result
+                report(len(scanned), len(files))
     else:
         for path in files:
             result = scan_file(path, options.rules)
             scanned[result.path] = result
+            report(len(scanned), len(files))
     return [scanned[str(item)] if isinstance(item, Path) else item for item in ordered]

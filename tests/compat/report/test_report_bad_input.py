@@ -21,7 +21,10 @@ def _by_name(results) -> dict:
 @pytest.fixture
 def tree(tmp_path: Path) -> Path:
     (tmp_path / "a_good.py").write_text(LEGACY, encoding="utf-8")
-    (tmp_path / "syntax_error.py").write_text("import torch.onnx\ndef broken(:\n    pass\n", encoding="utf-8")
+    # Parsed (so its error is seen) because it has text a rule needs: files without any are never parsed.
+    (tmp_path / "syntax_error.py").write_text(
+        "import torch.onnx\ndef broken(:\n    torch.onnx.export(m, x, 'm.onnx')\n", encoding="utf-8"
+    )
     (tmp_path / "not_utf8.py").write_bytes(b"# uses torch.onnx\nname = 'caf\xe9'\n")
     (tmp_path / "bad_cookie.py").write_bytes(b"# -*- coding: klingon -*-\nimport torch.onnx\n")
     (tmp_path / "latin1_declared.py").write_bytes(b"# -*- coding: latin-1 -*-\n# caf\xe9\n" + LEGACY.encode())

@@ -29,7 +29,7 @@ def _schema(name: str) -> dict:
 def results(tmp_path_factory: pytest.TempPathFactory) -> list[Result]:
     """The fixture tree plus two files that cannot be scanned."""
     bad = tmp_path_factory.mktemp("bad")
-    (bad / "syntax.py").write_text("import torch.onnx\ndef broken(:\n", encoding="utf-8")
+    (bad / "syntax.py").write_text("import torch.onnx\ndef broken(: torch.onnx.export\n", encoding="utf-8")
     (bad / "latin1.py").write_bytes(b"# torch.onnx\nname = '\xe9'\n")
     return scan_paths([FIXTURES / "scan", bad], ScanOptions(respect_gitignore=False))
 

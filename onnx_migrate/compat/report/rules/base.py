@@ -213,6 +213,10 @@ class Rule(cst.CSTVisitor):
         NATIVE: the replacement in current torch, or a sentence saying there is none.
         EFFORT: work per finding when ``--fix`` does not apply.
         TARGETS: the qualified names the rule owns (see :class:`names.TargetIndex`).
+        RESOLVES: other qualified names a finding of the rule needs in the file (the scan's
+            text prefilter looks for their parts, as for TARGETS; see :mod:`..prefilter`).
+        SHAPES: regexes of code a finding needs when it is found by shape, not by name
+            (a file matching none of them, nor any name, is not parsed).
         GUIDE, VALID, INVALID: documentation and tests.
         FIXABLE: derived: true when an ``INVALID`` example carries a ``fixed`` result.
     """
@@ -225,6 +229,8 @@ class Rule(cst.CSTVisitor):
     NATIVE: ClassVar[str]
     EFFORT: ClassVar[Effort] = Effort.LOW
     TARGETS: ClassVar[tuple[str, ...]] = ()
+    RESOLVES: ClassVar[tuple[str, ...]] = ()
+    SHAPES: ClassVar[tuple[str, ...]] = ()
     GUIDE: ClassVar[Guide]
     VALID: ClassVar[Sequence[Valid]] = ()
     INVALID: ClassVar[Sequence[Invalid]] = ()
@@ -257,9 +263,15 @@ class Rule(cst.CSTVisitor):
     def on_call(self, call: CallSite) -> None:
         """A call's function is something this rule owns."""
 
-    def report(self, node: cst.CSTNode, message: str, fix: Fix | None = None) -> None:
-        """Record a finding at ``node`` (with this rule's code and severity)."""
-        self.context.add_finding(self, node, message, fix)
+    def report(
+        self, node: cst.CSTNode, message: str, fix: Fix | None = None, *, statement: cst.CSTNode | None = None
+    ) -> None:
+        """Record a finding at ``node`` (with this rule's code and severity).
+
+        ``statement``: the top-level statement holding ``node``, for findings reported after
+        the walk left it (only positions within named statements are computed cheaply).
+        """
+        self.context.add_finding(self, node, message, fix, statement)
 
     @classmethod
     def group(cls, findings: Sequence[Finding]) -> Finding | None:

@@ -29,6 +29,7 @@ _LEGACY_UTILS = ("torch.onnx", "torch.onnx.utils", "torch.onnx._internal.torchsc
 class _Candidate:
     call: CallSite
     model: cst.BaseExpression
+    statement: cst.CSTNode | None  # the top-level statement of the call (reported after the walk)
 
 
 class JitModelExported(Rule):
@@ -83,7 +84,7 @@ torch.onnx.export(model, (x,), dynamo=True).save("model.onnx")
     def on_call(self, call: CallSite) -> None:
         model = call.positional(0) or call.keyword("model")
         if model is not None:
-            self._candidates.append(_Candidate(call, model.value))
+            self._candidates.append(_Candidate(call, model.value, self.context.statement))
 
     def visit_Assign(self, node: cst.Assign) -> None:
         factory = self._jit_factory(node.value)
@@ -111,6 +112,7 @@ torch.onnx.export(model, (x,), dynamo=True).save("model.onnx")
                     candidate.model,
                     f"exports a TorchScript module (from `{factory}`): only the TorchScript exporter accepts one; "
                     "pass the eager `nn.Module` to `onnx_migrate.export` or `torch.onnx.export(..., dynamo=True)`",
+                    statement=candidate.statement,
                 )
 
     def _lookup(self, name: cst.Name) -> str | None:

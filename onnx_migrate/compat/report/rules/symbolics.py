@@ -20,7 +20,10 @@ from onnx_migrate.compat.report.names import dotted_name
 from onnx_migrate.compat.report.results import Finding, Severity
 from onnx_migrate.compat.report.rules.base import Effort, Guide, Invalid, Rule, Valid
 
-__all__ = ["AutogradFunctionSymbolic", "SymbolicFunction", "describe_ops", "graph_parameter"]
+__all__ = ["EMITTING_METHODS", "AutogradFunctionSymbolic", "SymbolicFunction", "describe_ops", "graph_parameter"]
+
+#: ``g.<method>(...)`` calls that emit graph nodes.
+EMITTING_METHODS = frozenset({"op", "at", "aten_op", "onnxscript_op"})
 
 _AUTOGRAD_BASES = frozenset(
     {"torch.autograd.Function", "torch.autograd.function.Function", "torch.autograd.function.InplaceFunction"}
@@ -114,6 +117,7 @@ class AutogradFunctionSymbolic(Rule):
         "ONNX op from `forward` with `torch.onnx.ops.symbolic(...)` when `torch.onnx.is_in_onnx_export()`."
     )
     EFFORT = Effort.HIGH
+    RESOLVES = tuple(sorted(_AUTOGRAD_BASES))
     GUIDE = Guide(
         before="""\
 class MyRelu(torch.autograd.Function):
@@ -205,6 +209,9 @@ class SymbolicFunction(Rule):
     )
     NATIVE = "An onnxscript function in `custom_translation_table` (one per ATen op), or `torch.onnx.ops.symbolic`."
     EFFORT = Effort.HIGH
+    # `g.op`, also as `g . op`, `g.\<newline>op` or, inside brackets, with a comment after the dot. A
+    # comment runs to its line break, so each character has one way to match (no backtracking blow-up).
+    SHAPES = (r"\.(?:[\s\\]|#[^\r\n]*[\r\n])*(?:" + "|".join(sorted(EMITTING_METHODS)) + r")\b",)
     GUIDE = Guide(
         before="""\
 def gelu_tanh_symbolic(g, x, approximate="none"):
