@@ -302,14 +302,22 @@ def test_a_symbolic_decorated_with_torchs_own_parse_args_runs_without_install() 
 
     class Scale(torch.autograd.Function):
         @staticmethod
-        def forward(ctx, x, factor):
-            return x * factor
+        def forward(ctx, x, amax):
+            return x / amax
 
         @staticmethod
-        @torch_helper.parse_args("v", "f")
-        def symbolic(g, x, factor):
-            return g.op("mydom::Scale", x, factor_f=factor)
+        @torch_helper.parse_args("v", "t")  # "t": the amax buffer as a constant tensor, as ModelOpt reads it
+        def symbolic(g, x, amax):
+            return g.op("mydom::Scale", x, amax_f=float(amax))
 
-    result = onnx_migrate.export(lambda x: Scale.apply(x, 1.5), (torch.randn(3),), None, opset_version=13)
+    class Model(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.register_buffer("amax", torch.tensor(1.5))
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return Scale.apply(x, self.amax)
+
+    result = onnx_migrate.export(Model(), (torch.randn(3),), None, opset_version=13)
     (node,) = [n for n in result.model_proto.graph.node if n.domain == "mydom"]
     assert onnx.helper.get_attribute_value(node.attribute[0]) == pytest.approx(1.5)
