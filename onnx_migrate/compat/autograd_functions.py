@@ -429,7 +429,7 @@ def _make_symbolic(cls: type) -> Callable[..., Any]:
                 attributes = _python_op.node_attributes(call.cls)
                 result = call.python_op(node_g, *args, **{**kwargs, **attributes})
             else:
-                result = call.cls.symbolic(node_g, *args, **kwargs)  # type: ignore[attr-defined]
+                result = _runnable_symbolic(call.cls, g.opset)(node_g, *args, **kwargs)
         except OnnxMigrateError as exc:
             exc.add_note(f"In the {which} (opset {g.opset}).")
             raise
@@ -450,6 +450,19 @@ def _make_symbolic(cls: type) -> Callable[..., Any]:
     symbolic.__qualname__ = f"{qualname}.symbolic"
     symbolic.__name__ = "symbolic"
     return symbolic
+
+
+def _runnable_symbolic(cls: type, opset: int) -> Callable[..., Any]:
+    """``cls.symbolic`` made to run on our values when it is bound to torch's legacy helpers.
+
+    Libraries import ``from torch.onnx import symbolic_helper`` at import time, before
+    ``install()`` (ModelOpt's ``@symbolic_helper.parse_args`` on its quantizer Functions):
+    the same adaptation as for registrations made through torch's API applies.
+    """
+    from onnx_migrate.compat.torch_registrations import adapt_torch_symbolic
+
+    symbolic = cls.symbolic  # type: ignore[attr-defined]
+    return adapt_torch_symbolic(f"{cls.__module__}.{cls.__qualname__}.symbolic", opset, symbolic)
 
 
 def _describe(fn: Callable[..., Any]) -> str:

@@ -333,6 +333,27 @@ def _close(a: torch.Tensor, b: torch.Tensor) -> bool:
 
 
 @contextlib.contextmanager
+def _data_as_detach() -> Iterator[None]:
+    """``tensor.data`` reads as ``tensor.detach()`` while torch.export traces.
+
+    Legacy models read weights through ``.data`` in ``forward`` (ModelOpt's quantizers
+    read ``amax.data`` unless told they are under torch.export). The TorchScript trace
+    recorded it as a detach; under torch.export ``.data`` makes an untracked tensor that
+    ends up as a fake constant and fails the capture. Assignment (``p.data = t``) is
+    unchanged. The class attribute is removed again afterwards.
+    """
+    if "data" in vars(torch.Tensor):  # someone else's shim, or a torch that defines it here: leave it
+        yield
+        return
+    tensor_data = torch._C.TensorBase.data
+    torch.Tensor.data = property(lambda self: self.detach(), tensor_data.__set__)  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        del torch.Tensor.data
+
+
+@contextlib.contextmanager
 def _quiet_logger(name: str) -> Iterator[None]:
     logger = logging.getLogger(name)
     previous = logger.level
@@ -359,7 +380,7 @@ def _run_export(
         except (TypeError, ValueError):
             dynamic_shapes = dynamic_shapes.args if not dynamic_shapes.kwargs else dynamic_shapes.kwargs
     _autograd_functions.begin_trace()
-    with _torch_compat.size_oblivious_dims(), warnings.catch_warnings():
+    with _torch_compat.size_oblivious_dims(), _data_as_detach(), warnings.catch_warnings():
         warnings.simplefilter("ignore", FutureWarning)
         if draft:
             with _quiet_logger("torch.export._draft_export"), _quiet_logger("torch.fx.experimental.symbolic_shapes"):

@@ -55,9 +55,30 @@ def sym_numel(g: GraphContext, self: Value) -> Value:
     return g.op("ReduceProd", g.op("Shape", self), keepdims_i=0)
 
 
+def _is_float(operand: Any) -> bool:
+    if isinstance(operand, ConstantValue):
+        operand = operand.python_value
+    if isinstance(operand, Value):
+        dtype = operand.ir_value.dtype
+        return dtype is not None and dtype.is_floating_point()
+    return isinstance(operand, float)
+
+
+def _number_value(g: GraphContext, value: Any, as_float: bool) -> Any:
+    """An operand of size arithmetic: int64, or float32 when the expression mixes in floats (``sym_float``)."""
+    if not as_float:
+        return _int_value(g, value)
+    if isinstance(value, ConstantValue):
+        value = value.python_value
+    if isinstance(value, Value):
+        return value if _is_float(value) else g.op("Cast", value, to_i=_FLOAT)
+    return g.op("Constant", value_t=_float_tensor(float(value)))
+
+
 def _binary(onnx_op: str) -> Callable[..., Value]:
     def symbolic(g: GraphContext, a: Any, b: Any) -> Value:
-        return g.op(onnx_op, _int_value(g, a), _int_value(g, b))
+        as_float = _is_float(a) or _is_float(b)
+        return g.op(onnx_op, _number_value(g, a, as_float), _number_value(g, b, as_float))
 
     symbolic.__name__ = f"sym_{onnx_op.lower()}"
     return symbolic
@@ -113,6 +134,12 @@ def sym_truediv(g: GraphContext, a: Any, b: Any) -> Value:
 
 
 _FLOAT, _INT64 = 1, 7  # onnx.TensorProto.FLOAT, INT64
+
+
+def _float_tensor(value: float) -> Any:
+    import torch
+
+    return torch.tensor(value, dtype=torch.float32)
 
 
 def sym_neg(g: GraphContext, a: Any) -> Value:

@@ -258,3 +258,66 @@ def test_the_dynamo_backend_gets_real_forward_outputs_too() -> None:
     (got,) = run_ort(result.model_proto, {result.model_proto.graph.input[0].name: x3})
     with torch.no_grad():
         np.testing.assert_allclose(got, model(x3).numpy(), atol=1e-5)
+
+
+class DataReadingQuantizer(torch.nn.Module):
+    """NVIDIA ModelOpt's TensorQuantizer: reads its amax buffer through ``.data`` in forward."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.register_buffer("amax", torch.tensor(2.5))
+        self.linear = torch.nn.Linear(6, 3)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.linear(quantize(x, self.amax.data, 8))
+
+
+def test_a_buffer_read_through_data_in_forward_exports() -> None:
+    """Test: ``.data`` is traced as a detach (as the TorchScript trace did), not captured as a fake constant."""
+    model = DataReadingQuantizer().eval()
+    result = onnx_migrate.export(
+        model, (torch.randn(2, 6),), None, opset_version=13, input_names=["x"], dynamic_axes={"x": {0: "b"}}
+    )
+    assert op_types(result.model_proto).count("QuantizeLinear") == 1
+    x = torch.randn(4, 6)
+    (got,) = run_ort(result.model_proto, {"x": x})
+    with torch.no_grad():
+        np.testing.assert_allclose(got, model(x).numpy(), atol=1e-5)
+    assert "data" not in vars(torch.Tensor), "the .data shim is removed after the capture"
+
+
+def _legacy_symbolic_helper():
+    import importlib.util
+
+    if importlib.util.find_spec("torch.onnx._internal.torchscript_exporter") is None:
+        pytest.skip("torch no longer ships the legacy exporter")
+    import torch.onnx.symbolic_helper as torch_symbolic_helper
+
+    return torch_symbolic_helper
+
+
+def test_a_symbolic_decorated_with_torchs_own_parse_args_runs_without_install() -> None:
+    """Test: ModelOpt binds ``from torch.onnx import symbolic_helper`` at import; its parse_args still works."""
+    torch_helper = _legacy_symbolic_helper()
+
+    class Scale(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, x, amax):
+            return x / amax
+
+        @staticmethod
+        @torch_helper.parse_args("v", "t")  # "t": the amax buffer as a constant tensor, as ModelOpt reads it
+        def symbolic(g, x, amax):
+            return g.op("mydom::Scale", x, amax_f=float(amax))
+
+    class Model(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.register_buffer("amax", torch.tensor(1.5))
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return Scale.apply(x, self.amax)
+
+    result = onnx_migrate.export(Model(), (torch.randn(3),), None, opset_version=13)
+    (node,) = [n for n in result.model_proto.graph.node if n.domain == "mydom"]
+    assert onnx.helper.get_attribute_value(node.attribute[0]) == pytest.approx(1.5)

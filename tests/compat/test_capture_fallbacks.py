@@ -34,7 +34,8 @@ class SizesAsFloats(torch.nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         ratio = x.shape[1] / x.shape[0]
-        return x * ratio
+        offset = x.shape[1] - 2.5  # a size meets a Python float: float arithmetic, not int64
+        return x * ratio - offset
 
 
 def test_a_branch_on_a_parameter_value_follows_the_example_and_warns() -> None:
