@@ -18,7 +18,7 @@ from packaging.version import Version
 
 __all__ = [
     "TORCH_VERSION",
-    "export_user_error_types",
+    "data_reads_as_detach",
     "is_higher_order_op",
     "is_legacy_exporter_code",
     "is_legacy_exporter_file",
@@ -66,17 +66,6 @@ def size_oblivious_dims() -> Iterator[None]:
         return
     with config.patch(backed_size_oblivious=True):
         yield
-
-
-def export_user_error_types() -> tuple[type[BaseException], ...]:
-    """The exception types torch.export raises for user-fixable problems (guards, dynamic dims)."""
-    types: list[type[BaseException]] = []
-    dynamo_exc = getattr(getattr(torch, "_dynamo", None), "exc", None)
-    for name in ("UserError", "Unsupported"):
-        cls = getattr(dynamo_exc, name, None)
-        if isinstance(cls, type):
-            types.append(cls)
-    return tuple(types)
 
 
 @contextlib.contextmanager
@@ -184,3 +173,25 @@ def legacy_parse_args_parts(fn: Any) -> tuple[tuple[Any, ...], Any] | None:
         return None
     return descriptors, wrapped
 
+
+
+@contextlib.contextmanager
+def data_reads_as_detach() -> Iterator[None]:
+    """``tensor.data`` reads as ``tensor.detach()`` inside the block.
+
+    Legacy models read weights through ``.data`` in ``forward`` (ModelOpt's quantizers
+    read ``amax.data``). The TorchScript trace recorded it as a detach; under
+    ``torch.export`` it makes an untracked tensor that becomes a fake constant and fails
+    the capture. The getter is the private ``torch._C.TensorBase.data`` descriptor,
+    shadowed on ``torch.Tensor``; assignment (``p.data = t``) goes to torch's own setter.
+    Without that descriptor, or when ``torch.Tensor`` already defines ``data``, nothing is changed.
+    """
+    descriptor = getattr(getattr(torch._C, "TensorBase", None), "data", None)
+    if "data" in vars(torch.Tensor) or not hasattr(descriptor, "__set__"):
+        yield
+        return
+    torch.Tensor.data = property(lambda self: self.detach(), descriptor.__set__)  # type: ignore[assignment,union-attr]
+    try:
+        yield
+    finally:
+        del torch.Tensor.data

@@ -65,11 +65,6 @@ def test_pytree_functions() -> None:
     assert _torch_compat.pytree.tree_map(lambda x: x * 2, (1, [2])) == (2, [4])
 
 
-def test_export_user_error_types() -> None:
-    """Test: torch._dynamo.exc.UserError (raised for dynamic-dim conflicts) is still there."""
-    assert any(t.__name__ == "UserError" for t in _torch_compat.export_user_error_types())
-
-
 def test_script_objects_are_recognized() -> None:
     """Test: a scripted module is detected by class name/module, without calling torch.jit from the package."""
     if not hasattr(torch, "jit"):
@@ -138,3 +133,15 @@ def test_legacy_parse_args_wrapper_layout() -> None:
     assert _torch_compat.legacy_parse_args_parts(wrapped) == (("v", "f"), inner)
     assert _torch_compat.legacy_parse_args_parts(inner) is None
     assert _torch_compat.is_legacy_exporter_code(symbolic_helper._maybe_get_const)
+
+
+def test_data_reads_as_detach_and_is_put_back() -> None:
+    """Test: inside the block ``.data`` is a detach (same values, no grad), assignment still works; after, torch's own."""
+    weight = torch.nn.Parameter(torch.ones(2))
+    with _torch_compat.data_reads_as_detach():
+        assert "data" in vars(torch.Tensor)
+        read = weight.data
+        assert torch.equal(read, torch.ones(2)) and not read.requires_grad
+        weight.data = torch.zeros(2)
+    assert "data" not in vars(torch.Tensor)
+    assert torch.equal(weight.data, torch.zeros(2))

@@ -88,13 +88,7 @@ def export_with_dynamo(
             _torch_compat.onnx_exporting_flag(),
             _autograd_functions.routed(symbolics, report),
         ):
-            captured = _autograd_functions.capture(
-                lambda: _capture.capture(module, call_args, call_kwargs, options),
-                module,
-                call_args,
-                call_kwargs,
-                strict=options.strict,
-            )
+            captured = _capture.capture(module, call_args, call_kwargs, options)
             report.status.capture = True
             table = translation_table(
                 symbolics, build_opset, custom_opsets=options.custom_opsets, export_context=context, report=report

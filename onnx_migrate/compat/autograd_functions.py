@@ -50,6 +50,7 @@ from onnx_migrate._torch_compat import pytree
 
 from onnx_migrate.compat import autograd_interception as _interception
 from onnx_migrate.compat import python_op as _python_op
+from onnx_migrate.compat.torch_registrations import adapt_torch_symbolic, is_bound_to_torch_legacy_helpers
 from onnx_migrate.compat.autograd_real_outputs import RealOutputs, RecordedCall, run_model_eagerly
 from onnx_migrate.compat.export_report import ExportReport
 from onnx_migrate.errors import CaptureError, OnnxMigrateError, TranslationError
@@ -453,16 +454,17 @@ def _make_symbolic(cls: type) -> Callable[..., Any]:
 
 
 def _runnable_symbolic(cls: type, opset: int) -> Callable[..., Any]:
-    """``cls.symbolic`` made to run on our values when it is bound to torch's legacy helpers.
+    """``cls.symbolic``, made to run on our values when it is bound to torch's legacy helpers.
 
     Libraries import ``from torch.onnx import symbolic_helper`` at import time, before
     ``install()`` (ModelOpt's ``@symbolic_helper.parse_args`` on its quantizer Functions):
-    the same adaptation as for registrations made through torch's API applies.
+    the same adaptation as for registrations made through torch's API applies, and only then.
     """
-    from onnx_migrate.compat.torch_registrations import adapt_torch_symbolic
-
     symbolic = cls.symbolic  # type: ignore[attr-defined]
-    return adapt_torch_symbolic(f"{cls.__module__}.{cls.__qualname__}.symbolic", opset, symbolic)
+    if not is_bound_to_torch_legacy_helpers(symbolic):
+        return symbolic
+    name = f"autograd.Function {cls.__module__}.{cls.__qualname__}"
+    return adapt_torch_symbolic(name, opset, symbolic, where="its symbolic staticmethod")
 
 
 def _describe(fn: Callable[..., Any]) -> str:

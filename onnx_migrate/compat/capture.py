@@ -250,6 +250,17 @@ def _torch_details(text: str) -> str:
 
 
 def capture(model: torch.nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any], options: ExportOptions) -> CapturedModel:
+    """Capture the model, with the ``autograd.Function`` routes of a running export (both backends use this).
+
+    Inside :func:`~onnx_migrate.compat.autograd_functions.routed`, a ``forward`` that needs real
+    tensors gets outputs from one eager run and the capture is retried; outside it, one capture.
+    """
+    return _autograd_functions.capture(
+        lambda: _capture_once(model, args, kwargs, options), model, args, kwargs, strict=options.strict
+    )
+
+
+def _capture_once(model: torch.nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any], options: ExportOptions) -> CapturedModel:
     """Run ``torch.export`` once on the model (non-strict unless ``options.strict``).
 
     ``dynamic_axes`` become ``Dim.AUTO`` dims: a dim the model's code fixes is kept
@@ -333,27 +344,6 @@ def _close(a: torch.Tensor, b: torch.Tensor) -> bool:
 
 
 @contextlib.contextmanager
-def _data_as_detach() -> Iterator[None]:
-    """``tensor.data`` reads as ``tensor.detach()`` while torch.export traces.
-
-    Legacy models read weights through ``.data`` in ``forward`` (ModelOpt's quantizers
-    read ``amax.data`` unless told they are under torch.export). The TorchScript trace
-    recorded it as a detach; under torch.export ``.data`` makes an untracked tensor that
-    ends up as a fake constant and fails the capture. Assignment (``p.data = t``) is
-    unchanged. The class attribute is removed again afterwards.
-    """
-    if "data" in vars(torch.Tensor):  # someone else's shim, or a torch that defines it here: leave it
-        yield
-        return
-    tensor_data = torch._C.TensorBase.data
-    torch.Tensor.data = property(lambda self: self.detach(), tensor_data.__set__)  # type: ignore[assignment]
-    try:
-        yield
-    finally:
-        del torch.Tensor.data
-
-
-@contextlib.contextmanager
 def _quiet_logger(name: str) -> Iterator[None]:
     logger = logging.getLogger(name)
     previous = logger.level
@@ -380,7 +370,7 @@ def _run_export(
         except (TypeError, ValueError):
             dynamic_shapes = dynamic_shapes.args if not dynamic_shapes.kwargs else dynamic_shapes.kwargs
     _autograd_functions.begin_trace()
-    with _torch_compat.size_oblivious_dims(), _data_as_detach(), warnings.catch_warnings():
+    with _torch_compat.size_oblivious_dims(), _torch_compat.data_reads_as_detach(), warnings.catch_warnings():
         warnings.simplefilter("ignore", FutureWarning)
         if draft:
             with _quiet_logger("torch.export._draft_export"), _quiet_logger("torch.fx.experimental.symbolic_shapes"):

@@ -208,13 +208,7 @@ def export(
             _torch_compat.onnx_exporting_flag(),
             _autograd_functions.routed(symbolics, report),
         ):
-            captured = _autograd_functions.capture(
-                lambda: _capture.capture(module, call_args, call_kwargs, options),
-                module,
-                call_args,
-                call_kwargs,
-                strict=options.strict,
-            )
+            captured = _capture.capture(module, call_args, call_kwargs, options)
             report.status.capture = True
             captured.program, report.decomposed = _decompose.decompose_unsupported(
                 captured.program, symbolics, options.opset_version

@@ -165,7 +165,7 @@ _SYMBOLICS: dict[str, Callable[..., Any]] = {
     "_operator::truediv": sym_truediv,
     "torch::sym_float": _cast(_FLOAT, "sym_float"),  # segment-anything's mask decoder
     "torch::sym_int": _cast(_INT64, "sym_int"),
-    "torch::sym_not": lambda g, a: g.op("Not", _int_value(g, a) if not isinstance(a, Value) else a),
+    "torch::sym_not": lambda g, a: g.op("Not", a),
     "torch::sym_ite": lambda g, c, a, b: g.op("Where", c, _int_value(g, a), _int_value(g, b)),
     "torch::sym_min": _select("Less"),  # transformers' GPT-Neo / MPT clamp lengths with them
     "torch::sym_max": _select("Greater"),

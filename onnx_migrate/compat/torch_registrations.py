@@ -207,22 +207,22 @@ class _LegacyCallWatch:
         sys.setprofile(self._previous)
 
 
-def _bound_error(name: str, opset: int, original: Any, detail: str) -> TorchBoundSymbolicError:
+def _bound_error(name: str, where: str, original: Any, detail: str) -> TorchBoundSymbolicError:
     return TorchBoundSymbolicError(
-        f"The custom symbolic {_origin(original)} for {name} (registered with torch.onnx.register_custom_op_symbolic "
-        f"at opset {opset}) {detail}, which needs TorchScript values and cannot run on onnx_migrate. To use it, {FIX}."
+        f"The custom symbolic {_origin(original)} for {name} ({where}) {detail}, which needs TorchScript values "
+        f"and cannot run on onnx_migrate. To use it, {FIX}."
     )
 
 
-def _unrunnable(name: str, opset: int, fn: Any) -> Callable[..., Any]:
+def _unrunnable(name: str, where: str, fn: Any) -> Callable[..., Any]:
     @functools.wraps(fn)
     def refuse(g: Any, *args: Any, **kwargs: Any) -> Any:
-        raise _bound_error(name, opset, fn, "is wrapped by torch's own legacy exporter code")
+        raise _bound_error(name, where, fn, "is wrapped by torch's own legacy exporter code")
 
     return refuse
 
 
-def _guarded(name: str, opset: int, fn: Callable[..., Any], original: Any) -> Callable[..., Any]:
+def _guarded(name: str, where: str, fn: Callable[..., Any], original: Any) -> Callable[..., Any]:
     from onnx_migrate.compat.install import legacy_modules_routed
 
     @functools.wraps(fn)
@@ -234,22 +234,25 @@ def _guarded(name: str, opset: int, fn: Callable[..., Any], original: Any) -> Ca
                 if watch.first is None:
                     raise
                 raise _bound_error(
-                    name, opset, original, f"called torch's own legacy exporter code {watch.first} and failed "
+                    name, where, original, f"called torch's own legacy exporter code {watch.first} and failed "
                     f"({type(exc).__name__}: {exc})"
                 ) from exc
         if watch.first is not None:
-            raise _bound_error(name, opset, original, f"called torch's own legacy exporter code {watch.first}")
+            raise _bound_error(name, where, original, f"called torch's own legacy exporter code {watch.first}")
         return result
 
     return run_adopted
 
 
-def adapt_torch_symbolic(name: str, opset: int, fn: Callable[..., Any], rebinder: _Rebinder | None = None) -> Callable[..., Any]:
+def adapt_torch_symbolic(
+    name: str, opset: int, fn: Callable[..., Any], rebinder: _Rebinder | None = None, where: str | None = None
+) -> Callable[..., Any]:
     """``fn`` (registered through torch's legacy API) made to run on onnx_migrate's values.
 
     See the module docstring for the rules. The result fails with
     :class:`TorchBoundSymbolicError` (and the fix) when it cannot run.
     """
+    where = where or f"registered with torch.onnx.register_custom_op_symbolic at opset {opset}"
     rebinder = rebinder or _Rebinder()
     ours = _standin_object(fn)
     if ours is not None:
@@ -259,10 +262,22 @@ def adapt_torch_symbolic(name: str, opset: int, fn: Callable[..., Any], rebinder
         from onnx_migrate.legacy_symbolics.symbolic_helper import parse_args
 
         descriptors, inner = parts
-        return _guarded(name, opset, parse_args(*descriptors)(_rebound(inner, rebinder)), fn)
+        return _guarded(name, where, parse_args(*descriptors)(_rebound(inner, rebinder)), fn)
     if _torch_compat.is_legacy_exporter_code(fn):
-        return _unrunnable(name, opset, fn)
-    return _guarded(name, opset, _rebound(fn, rebinder), fn)
+        return _unrunnable(name, where, fn)
+    return _guarded(name, where, _rebound(fn, rebinder), fn)
+
+
+def is_bound_to_torch_legacy_helpers(fn: Any) -> bool:
+    """Whether ``fn`` uses torch's legacy exporter (its ``parse_args``, or legacy modules in its globals).
+
+    Only such functions need :func:`adapt_torch_symbolic` and its per-call watch.
+    """
+    if _standin_object(fn) is not None or _torch_compat.legacy_parse_args_parts(fn) is not None:
+        return True
+    if _torch_compat.is_legacy_exporter_code(fn):
+        return True
+    return _is_user_function(fn) and _Rebinder().function(fn) is not fn
 
 
 def _rebound(fn: Any, rebinder: _Rebinder) -> Any:
