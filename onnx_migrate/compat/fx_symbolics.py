@@ -146,6 +146,12 @@ def sym_neg(g: GraphContext, a: Any) -> Value:
     return g.op("Neg", _int_value(g, a))
 
 
+def sym_trunc(g: GraphContext, a: Any) -> Value:
+    """``math.trunc`` of a float size (an image size times a scale): an int64 size again.
+    A ``Cast`` to int64 truncates toward zero, so no rounding op is needed."""
+    return g.op("Cast", _number_value(g, a, as_float=True), to_i=_INT64)
+
+
 def no_output(g: GraphContext, *args: Any) -> _NoOutput:
     """Runtime assertions of torch.export: ONNX has no equivalent, so they are dropped."""
     return NO_OUTPUT
@@ -169,6 +175,7 @@ _SYMBOLICS: dict[str, Callable[..., Any]] = {
     "torch::sym_ite": lambda g, c, a, b: g.op("Where", c, _int_value(g, a), _int_value(g, b)),
     "torch::sym_min": _select("Less"),  # transformers' GPT-Neo / MPT clamp lengths with them
     "torch::sym_max": _select("Greater"),
+    "math::trunc": sym_trunc,  # interpolate(scale_factor=, recompute_scale_factor=True): torchvision detection
     "_operator::lt": _binary("Less"),
     "_operator::gt": _binary("Greater"),
     "_operator::ge": _negated("Less"),  # data-dependent sizes (unbacked SymInts) come with x >= 0 checks

@@ -414,10 +414,36 @@ def aten_split_with_sizes(
     g: GraphContext, self: Value, split_sizes: Any, dim: Any = 0, _outputs: int | None = None
 ) -> tuple[Value, ...]:
     sizes = int_list(split_sizes, "split_sizes")
-    if sizes is None:
-        raise SymbolicValueError(f"aten::split_with_sizes needs constant sizes (opset {g.opset}).", self)
     axis = normalize_dim(_int(dim, "dim"), sh._get_tensor_rank(self), "aten::split_with_sizes", self, g.opset)
+    if sizes is None:
+        return _split_by_dynamic_sizes(g, self, split_sizes, axis)
     return split_value(g, self, sizes, axis)
+
+
+def _split_by_dynamic_sizes(g: GraphContext, self: Value, split_sizes: Any, axis: int) -> tuple[Value, ...]:
+    """Pieces whose sizes are only known at run time (e.g. per-level box counts in detection heads):
+    one ``Slice`` per piece between running sums of the sizes, as the legacy exporter emits them."""
+    if g.opset < 10 or not isinstance(split_sizes, ListValue):
+        raise SymbolicValueError(
+            f"aten::split_with_sizes needs constant sizes at opset {g.opset}; export at opset 11 or later "
+            "for sizes computed at run time.",
+            self,
+        )
+    pieces: list[Value] = []
+    start: Any = 0
+    for item in split_sizes.items:
+        size = item.python_value if isinstance(item, ConstantValue) else item
+        if isinstance(start, int) and isinstance(size, int):
+            end: Any = start + size
+        else:
+            end = g.op("Add", _as_size_value(g, start), _as_size_value(g, size))
+        pieces.append(slice_value(g, self, axis, start, end))
+        start = end
+    return tuple(pieces)
+
+
+def _as_size_value(g: GraphContext, size: Any) -> Value:
+    return size if isinstance(size, Value) else g.op("Constant", value_t=torch.tensor(int(size), dtype=torch.int64))
 
 
 @builtin_symbolic("aten::chunk", opset=(9, 13))
