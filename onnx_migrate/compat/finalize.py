@@ -87,6 +87,7 @@ def _apply_dim_names(graph: ir.Graph, translated: TranslatedGraph, captured: Cap
             "Name inputs and outputs with input_names=/output_names= and use those names."
         )
     renames: dict[str, str] = {}
+    specialized = False
     for spec, value in zip(captured.inputs, translated.user_inputs, strict=False):
         dims = list(value.shape.dims) if value.shape is not None else []
         for axis, dim_name in spec.dynamic_axes.items():
@@ -96,6 +97,7 @@ def _apply_dim_names(graph: ir.Graph, translated: TranslatedGraph, captured: Cap
             if isinstance(current, ir.SymbolicDim) and current.value and current.value not in renames:
                 renames[current.value] = dim_name
             elif isinstance(current, int):
+                specialized = True
                 warnings.warn(
                     f"dynamic_axes[{spec.name!r}][{axis}] ({dim_name!r}) was fixed to {current} by the model's "
                     "code; the ONNX input declares it dynamic, as the legacy exporter did, but other sizes may fail.",
@@ -105,7 +107,9 @@ def _apply_dim_names(graph: ir.Graph, translated: TranslatedGraph, captured: Cap
             dims[axis] = ir.SymbolicDim(dim_name)
         if dims:
             value.shape = ir.Shape(dims)
-    if renames:
+    if specialized:
+        _forget_derived_shapes(graph)
+    elif renames:
         pattern = re.compile(r"\b(" + "|".join(re.escape(k) for k in sorted(renames, key=len, reverse=True)) + r")\b")
         for sub in _all_graphs(graph):
             for value in _graph_values(sub):
@@ -131,6 +135,20 @@ def _apply_dim_names(graph: ir.Graph, translated: TranslatedGraph, captured: Cap
                     f"dynamic_axes[{value.name!r}] names axis {axis}, but output {value.name!r} has rank {len(dims)}."
                 )
         value.shape = ir.Shape(dims)
+
+
+def _forget_derived_shapes(graph: ir.Graph) -> None:
+    """Drop the sizes torch.export derived from a dim it fixed although the user declared it dynamic.
+
+    Every static size downstream of that dim (an RNN's time steps, say) is the example's, and
+    would end up in the file's declared output shapes. ONNX shape inference re-derives them from
+    the dynamic input declaration instead, as the legacy exporter's graph had them (``time``, not 20).
+    """
+    for sub in _all_graphs(graph):
+        for value in _graph_values(sub):
+            if value in graph.inputs or value.shape is None:
+                continue
+            value.shape = ir.Shape([None] * len(value.shape)) if value in graph.outputs else None
 
 
 def _graph_values(graph: ir.Graph) -> Iterator[ir.Value]:

@@ -95,6 +95,24 @@ def test_lstm_declares_the_time_axis_dynamic_in_inputs_and_outputs() -> None:
     assert dims["x"] == ["b", "t", 8] and dims["y"] == ["b", "t", 16]
 
 
+def test_fixed_time_axis_is_named_in_outputs_the_user_did_not_name() -> None:
+    """Test: an output whose time axis the user left undeclared gets the input's name, not the example's
+    length (torchaudio's DeepSpeech: ``['batch', 'time', 10]`` as from the legacy exporter, not ``20``)."""
+    import warnings
+
+    import onnx_migrate
+
+    model = torch.nn.LSTM(8, 16, batch_first=True).eval()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = onnx_migrate.export(
+            model, (torch.randn(2, 5, 8),), None, opset_version=14, input_names=["x"], output_names=["y"],
+            dynamic_axes={"x": {0: "b", 1: "t"}, "y": {0: "b"}},
+        )  # fmt: skip
+    (output,) = [v for v in result.model_proto.graph.output if v.name == "y"]
+    assert [d.dim_param or d.dim_value for d in output.type.tensor_type.shape.dim] == ["b", "t", 16]
+
+
 @pytest.mark.parametrize("opset", [9, 11, 13, 17])
 def test_bidirectional_two_layer_gru_with_initial_state(opset: int) -> None:
     proto = export_and_compare(GRUEncoder(), (torch.randn(3, 6, 4), torch.randn(4, 3, 5)), opset)
