@@ -19,6 +19,8 @@ from packaging.version import Version
 __all__ = [
     "TORCH_VERSION",
     "data_reads_as_detach",
+    "parameter_data_ptrs_as_real",
+    "input_guards",
     "is_higher_order_op",
     "is_legacy_exporter_code",
     "is_legacy_exporter_file",
@@ -195,3 +197,56 @@ def data_reads_as_detach() -> Iterator[None]:
         yield
     finally:
         del torch.Tensor.data
+
+
+@contextlib.contextmanager
+def parameter_data_ptrs_as_real(model: torch.nn.Module) -> Iterator[None]:
+    """``param.data_ptr()`` on a parameter or buffer stand-in gives the real tensor's address.
+
+    Legacy export code keys tables by the address of a weight (brevitas' QCDQ export looks its
+    integer weights up by ``weight[:].data_ptr()``). The TorchScript trace ran on the real weights;
+    non-strict ``torch.export`` swaps them for fake tensors, which have no storage, and the call
+    fails. Inside the block a failing call on a tensor that is, at that moment, one of the
+    model's parameters or buffers, or a view of one, answers with the address of the real one it stands for.
+    ``data_ptr`` is the public method, inherited from the private ``torch._C.TensorBase``;
+    when ``torch.Tensor`` already defines its own, nothing is changed.
+    """
+    original = getattr(getattr(torch._C, "TensorBase", None), "data_ptr", None)
+    if "data_ptr" in vars(torch.Tensor) or original is None:
+        yield
+        return
+    real = {name: t for name, t in _named_state(model)}
+
+    def data_ptr(self: torch.Tensor) -> int:
+        try:
+            return original(self)
+        except RuntimeError:
+            # A view (``weight[:]``) has its base's address plus its offset, as on real tensors.
+            base = self if self._base is None else self._base
+            for name, current in _named_state(model):
+                if current is base and name in real and real[name] is not base:
+                    offset = self.storage_offset() - base.storage_offset()
+                    return original(real[name]) + offset * self.element_size()
+            raise
+
+    torch.Tensor.data_ptr = data_ptr  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        del torch.Tensor.data_ptr
+
+
+def _named_state(model: torch.nn.Module) -> Iterator[tuple[str, torch.Tensor]]:
+    yield from model.named_parameters(remove_duplicate=False)
+    yield from model.named_buffers(remove_duplicate=False)
+
+
+def input_guards(program: torch.export.ExportedProgram) -> list[str]:
+    """The conditions on input sizes the captured program holds under, as Python source
+    (``math.trunc(160 / torch.sym_min(L['x'].size()[1], ...)) == 160``).
+
+    ``ExportedProgram.module()`` checks them before running; the graph itself, and so the ONNX
+    file, does not. Read from the private ``_guards_code`` (torch 2.13–2.15); empty without it.
+    """
+    guards = getattr(program, "_guards_code", None)
+    return [g for g in guards if isinstance(g, str)] if isinstance(guards, list) else []

@@ -145,3 +145,28 @@ def test_data_reads_as_detach_and_is_put_back() -> None:
         weight.data = torch.zeros(2)
     assert "data" not in vars(torch.Tensor)
     assert torch.equal(weight.data, torch.zeros(2))
+
+
+def test_parameter_data_ptrs_as_real_relies_on_tensorbase_and_is_put_back() -> None:
+    """Test: ``data_ptr`` lives on the private ``torch._C.TensorBase`` (not ``torch.Tensor``); inside the
+    block real tensors answer as before, and afterwards torch's own method is back."""
+    assert "data_ptr" not in vars(torch.Tensor) and hasattr(torch._C.TensorBase, "data_ptr")
+    model = torch.nn.Linear(3, 2)
+    before = model.weight.data_ptr()
+    with _torch_compat.parameter_data_ptrs_as_real(model):
+        assert "data_ptr" in vars(torch.Tensor)
+        assert model.weight.data_ptr() == before and model.weight[1:].data_ptr() == before + 3 * 4
+    assert "data_ptr" not in vars(torch.Tensor)
+
+
+def test_input_guards_read_torch_exports_guard_code() -> None:
+    """Test: torch.export keeps the conditions on input sizes as Python source in ``_guards_code``."""
+    from torch.export import Dim
+
+    class Branchy(torch.nn.Module):
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return x * 2 if x.shape[0] > 3 else x
+
+    program = torch.export.export(Branchy(), (torch.randn(6, 2),), dynamic_shapes=({0: Dim.AUTO},), strict=False)
+    assert isinstance(program._guards_code, list)
+    assert "L['x'].size()[0] > 3" in _torch_compat.input_guards(program)

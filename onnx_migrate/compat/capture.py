@@ -13,6 +13,7 @@ import contextlib
 import dataclasses
 import inspect
 import logging
+import re
 import warnings
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
@@ -280,7 +281,37 @@ def _capture_once(model: torch.nn.Module, args: tuple[Any, ...], kwargs: dict[st
         if options.strict or not _is_data_dependent(exc) or _autograd_functions.real_outputs_pending():
             raise CaptureError(f"torch.export could not capture {type(model).__name__}: {_explain(exc)}") from exc
         program = _capture_deciding_branches_by_example(model, args, kwargs, dynamic_shapes, exc)
+    _warn_pinned_sizes(program, model)
     return CapturedModel(program, args, kwargs, specs)
+
+
+#: ``<size expression> == <int>`` where the expression is more than one input dim (that case is
+#: reported as a fixed dim by finalization).
+_PINNED = re.compile(r"^\(?(?P<expr>.+?)\)? == (?P<value>-?\d+)$")
+_BARE_DIM = re.compile(r"^L\[[^\]]+\](\[\d+\])*\.size\(\)\[\d+\]$")
+
+
+def _warn_pinned_sizes(program: torch.export.ExportedProgram, model: torch.nn.Module) -> None:
+    """Warn when torch.export fixed a size computed from dynamic inputs (``int(math.ceil(h / 32) * 32)``).
+
+    The input dims stay dynamic, but the graph holds only for inputs that give the example's value:
+    other sizes fail or compute wrong results in ONNX Runtime, with nothing in the file to say so.
+    """
+    pinned = []
+    for guard in _torch_compat.input_guards(program):
+        match = _PINNED.match(guard.strip())
+        if match and not _BARE_DIM.match(match["expr"].strip()):
+            pinned.append(guard.replace("L['", "").replace("']", ""))
+    if not pinned:
+        return
+    shown = "; ".join(pinned[:3]) + (f" (and {len(pinned) - 3} more)" if len(pinned) > 3 else "")
+    warnings.warn(
+        f"torch.export fixed sizes that {type(model).__name__} computes from its dynamic inputs: {shown}. The exported "
+        "model is right only for inputs meeting these conditions; other sizes fail or give wrong results in ONNX "
+        "Runtime. Compute such sizes with tensor ops (not int()/math.ceil on sizes), or export with static sizes.",
+        OnnxMigrateWarning,
+        stacklevel=5,
+    )
 
 
 def _is_data_dependent(exc: BaseException) -> bool:
@@ -370,7 +401,12 @@ def _run_export(
         except (TypeError, ValueError):
             dynamic_shapes = dynamic_shapes.args if not dynamic_shapes.kwargs else dynamic_shapes.kwargs
     _autograd_functions.begin_trace()
-    with _torch_compat.size_oblivious_dims(), _torch_compat.data_reads_as_detach(), warnings.catch_warnings():
+    with (
+        _torch_compat.size_oblivious_dims(),
+        _torch_compat.data_reads_as_detach(),
+        _torch_compat.parameter_data_ptrs_as_real(model),
+        warnings.catch_warnings(),
+    ):
         warnings.simplefilter("ignore", FutureWarning)
         if draft:
             with _quiet_logger("torch.export._draft_export"), _quiet_logger("torch.fx.experimental.symbolic_shapes"):
