@@ -12,6 +12,7 @@ import contextlib
 import errno
 import io
 import os
+import stat
 import tempfile
 from pathlib import Path
 from typing import IO, Any
@@ -58,6 +59,20 @@ def _io_error(path: Path, exc: OSError) -> ExportIOError:
     return ExportIOError(f"Writing the model to {str(path)!r} failed: {exc.strerror or exc}. {hint} Nothing was written.")
 
 
+def _mode_of_a_plain_write(path: Path) -> int:
+    """The permissions ``open(path, "wb")`` would leave: the existing file's, else 0o666 less the umask.
+
+    The temporary file is private (0o600) while it is written; the renamed result must not
+    be, or a model shared through a group folder or served by another user turns unreadable.
+    """
+    try:
+        return stat.S_IMODE(path.stat().st_mode)
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
 def _write_atomically(path: Path, payload: bytes) -> None:
     try:
         fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
@@ -68,6 +83,7 @@ def _write_atomically(path: Path, payload: bytes) -> None:
             handle.write(payload)
             handle.flush()
             os.fsync(handle.fileno())
+        os.chmod(temp, _mode_of_a_plain_write(path))
         os.replace(temp, path)
     except BaseException as exc:
         with contextlib.suppress(OSError):

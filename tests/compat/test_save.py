@@ -40,3 +40,23 @@ def test_no_temporary_files_left_behind(tmp_path) -> None:
     onnx_migrate.export(torch.nn.ReLU(), (torch.randn(2),), tmp_path / "m.onnx", opset_version=13)
     onnx_migrate.export(torch.nn.ReLU(), (torch.randn(2),), tmp_path / "m.onnx", opset_version=13)
     assert [p.name for p in tmp_path.iterdir()] == ["m.onnx"]
+
+
+def test_written_file_has_the_permissions_of_a_plain_write(tmp_path) -> None:
+    """Test: the atomic write's private temp file does not leave the model unreadable to others (0o666 less umask)."""
+    import os
+
+    import torch
+
+    import onnx_migrate
+
+    umask = os.umask(0o022)
+    try:
+        target = tmp_path / "m.onnx"
+        onnx_migrate.export(torch.nn.ReLU(), (torch.randn(2),), str(target))
+        assert target.stat().st_mode & 0o777 == 0o644
+        target.chmod(0o640)
+        onnx_migrate.export(torch.nn.ReLU(), (torch.randn(2),), str(target))
+        assert target.stat().st_mode & 0o777 == 0o640
+    finally:
+        os.umask(umask)
