@@ -86,11 +86,22 @@ def _diff(a: dict[str, int], b: dict[str, int]) -> str:
     return ", ".join(parts[:8]) + (" ..." if len(parts) > 8 else "")
 
 
+_NOT_RUN = ("ORT cannot load", "ORT run failed")
+
+
+def _did_not_run(result: dict[str, Any], label: str) -> bool:
+    entry = (result.get("numerics") or {}).get(label)
+    return isinstance(entry, dict) and str(entry.get("detail", "")).startswith(_NOT_RUN)
+
+
 def _numeric_regressions(legacy: dict[str, Any], ours: dict[str, Any]) -> list[str]:
+    """Sizes where ours disagrees with eager and legacy's did not, or where ours does not run and legacy's does
+    (legacy's detection graphs run but disagree with eager on NMS ties: not running is still worse)."""
     reasons = []
     legacy_numbers, our_numbers = _numbers(legacy), _numbers(ours)
     for label, ok in our_numbers.items():
-        if ok is False and legacy_numbers.get(label) is not False:
+        worse = legacy_numbers.get(label) is not False or (_did_not_run(ours, label) and not _did_not_run(legacy, label))
+        if ok is False and worse:
             detail = ours["numerics"][label]["detail"]
             reasons.append(f"ORT vs eager at the {label} size: {detail}")
     return reasons

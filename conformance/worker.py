@@ -142,13 +142,17 @@ def run(case_id: str, mode: str) -> dict[str, Any]:
         from conformance.facts import model_facts
 
         result["facts"] = model_facts(onnx.load(path, load_external_data=False))
-        if built.numerics_skip:
-            from conformance.numerics import ort_fingerprint
+        from conformance.numerics import ort_fingerprint
 
+        if built.numerics_skip:
             result["numerics"] = {"skipped": built.numerics_skip}
             result["ort_fingerprint"] = ort_fingerprint(path, built.args, built.input_names)
         elif mode != "dynamo":
             result["numerics"] = _numerics(built, path, eager)
+            if result["numerics"].get("example", {}).get("ok") is False:
+                # Eager disagrees (NMS ties on random weights, say): whether ours computes what the
+                # legacy file computes is then the question, so keep ORT's outputs to compare.
+                result["ort_fingerprint"] = ort_fingerprint(path, built.args, built.input_names)
     result["status"] = "ok"
     return result
 

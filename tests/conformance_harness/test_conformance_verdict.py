@@ -133,3 +133,18 @@ def test_compute_difference_is_equivalent_when_ort_outputs_match_the_legacy_file
     assert verdict["verdict"] == "equivalent" and "equal the legacy file's" in verdict["reason"]
     ours["ort_fingerprint"] = {"outputs": [{"shape": [2, 3], "mean": 0.5, "std": 0.1, "head": [0.1, 0.2, 0.9]}]}
     assert judge(legacy, ours, {"batch"})["verdict"] == "different"
+
+
+def test_both_off_from_eager_compare_with_each_other_through_ort_outputs():
+    """Test: when legacy's file also disagrees with eager (NMS ties on random weights), ORT outputs of the
+    two files decide; a graph that does not run where legacy's runs is different even then."""
+    legacy = _result(_model(), numbers_ok=False)
+    ours = _result(_model(extra_identity=True), numbers_ok=False)
+    legacy["facts"]["compute_ops"], ours["facts"]["compute_ops"] = {"Add": 1}, {"Add": 2}
+    fingerprint = {"outputs": [{"shape": [2], "mean": 0.5, "std": 0.1, "head": [0.4, 0.6]}]}
+    legacy["ort_fingerprint"] = ours["ort_fingerprint"] = fingerprint
+    assert judge(legacy, ours, {"batch"})["verdict"] == "equivalent"
+    for result, detail in ((legacy, "output 0: max abs error 9"), (ours, "ORT run failed: ScatterElements")):
+        result["numerics"]["other"] = {"ok": False, "detail": detail, "max_abs_err": None}
+    verdict = judge(legacy, ours, {"batch"})
+    assert verdict["verdict"] == "different" and "ORT run failed" in verdict["reason"]
