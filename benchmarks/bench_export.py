@@ -6,6 +6,8 @@ count, and the ratios onnx_migrate/new and onnx_migrate/legacy. Run:
     python benchmarks/bench_export.py [--repeat 5] [--opset 17]
     python benchmarks/bench_export.py --corpus [--only SOURCE ...] [--per-source N] [--repeat 3] [--write docs/performance.md]
 
+``--reference`` times the speed issue's eight models (torchvision CNNs, LSTM/GRU with dynamic
+time, a TransformerEncoder) with their dynamic axes (see reference_models.py).
 ``--corpus`` times every plain-export case of the conformance corpus instead (see corpus_timings.py).
 
 Timings are wall-clock on this machine; compare ratios, not absolute numbers.
@@ -129,7 +131,13 @@ def main() -> None:
     parser.add_argument("--only", action="append", help="with --corpus: a source (timm) or case id (timm/resnet18); repeatable")
     parser.add_argument("--per-source", type=int, help="with --corpus: at most this many cases of each source")
     parser.add_argument("--write", help="with --corpus: write the Markdown table to this file")
+    parser.add_argument("--reference", action="store_true", help="the speed issue's eight models with dynamic axes")
     options = parser.parse_args()
+    if options.reference:
+        from reference_models import run as run_reference
+
+        run_reference(options.repeat, options.opset)
+        return
     if options.corpus:
         from corpus_timings import run
 
