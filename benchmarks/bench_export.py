@@ -4,8 +4,10 @@ Prints, per model and exporter: warm median export time, peak RSS growth, node
 count, and the ratios onnx_migrate/new and onnx_migrate/legacy. Run:
 
     python benchmarks/bench_export.py [--repeat 5] [--opset 17]
-    python benchmarks/bench_export.py --corpus [--only SOURCE] [--repeat 3] [--write docs/performance.md]
+    python benchmarks/bench_export.py --corpus [--only SOURCE ...] [--per-source N] [--repeat 3] [--write docs/performance.md]
 
+``--reference`` times the speed issue's eight models (torchvision CNNs, LSTM/GRU with dynamic
+time, a TransformerEncoder) with their dynamic axes (see reference_models.py).
 ``--corpus`` times every plain-export case of the conformance corpus instead (see corpus_timings.py).
 
 Timings are wall-clock on this machine; compare ratios, not absolute numbers.
@@ -104,11 +106,15 @@ def _peak_rss_mb() -> float:
 
 
 def measure(fn: Callable[..., onnx.ModelProto], model: torch.nn.Module, args: tuple[Any, ...], opset: int, repeat: int) -> dict[str, float]:
+    """Warm median of first exports: onnx_migrate's capture cache is emptied before each."""
+    from onnx_migrate.compat.capture_cache import DEFAULT_CACHE
+
     fn(model, args, opset)  # warm-up
     times = []
     rss_before = _peak_rss_mb()
     proto = None
     for _ in range(repeat):
+        DEFAULT_CACHE.clear()
         start = time.perf_counter()
         proto = fn(model, args, opset)
         times.append(time.perf_counter() - start)
@@ -122,13 +128,20 @@ def main() -> None:
     parser.add_argument("--opset", type=int, default=17)
     parser.add_argument("--exporters", default=",".join(EXPORTERS))
     parser.add_argument("--corpus", action="store_true", help="time the conformance corpus instead")
-    parser.add_argument("--only", help="with --corpus: one source (timm) or case id (timm/resnet18)")
+    parser.add_argument("--only", action="append", help="with --corpus: a source (timm) or case id (timm/resnet18); repeatable")
+    parser.add_argument("--per-source", type=int, help="with --corpus: at most this many cases of each source")
     parser.add_argument("--write", help="with --corpus: write the Markdown table to this file")
+    parser.add_argument("--reference", action="store_true", help="the speed issue's eight models with dynamic axes")
     options = parser.parse_args()
+    if options.reference:
+        from reference_models import run as run_reference
+
+        run_reference(options.repeat, options.opset)
+        return
     if options.corpus:
         from corpus_timings import run
 
-        run(options.only, options.repeat, ["onnx_migrate", "legacy", "new"], options.write)
+        run(options.only, options.repeat, ["onnx_migrate", "legacy", "new"], options.write, options.per_source)
         return
     warnings.simplefilter("ignore")
     torch.manual_seed(0)

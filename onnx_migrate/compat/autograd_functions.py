@@ -58,7 +58,7 @@ from onnx_migrate.legacy_symbolics.export_context import current_export
 from onnx_migrate.legacy_symbolics.registry import BASE_OPSET, SymbolicRegistry
 from onnx_migrate.legacy_symbolics.values import ConstantValue, ListValue
 
-__all__ = ["OP_NAMESPACE", "begin_trace", "capture", "real_outputs_pending", "routed"]
+__all__ = ["OP_NAMESPACE", "begin_trace", "capture", "functions_seen", "real_outputs_pending", "routed"]
 
 _T = TypeVar("_T")
 
@@ -281,6 +281,16 @@ def real_outputs_pending() -> bool:
     """
     routing = _ACTIVE.get()
     return routing is not None and routing.real_outputs.needed is not None
+
+
+def functions_seen() -> bool:
+    """Whether the running export's capture met an ``autograd.Function`` (routed or traced through).
+
+    Such a capture belongs to its export: its routed calls are looked up in a table that
+    the export empties, so it is never reused (see ``capture_cache``).
+    """
+    routing = _ACTIVE.get()
+    return routing is not None and bool(routing.call_ids or routing.traced_through or routing.recorded_classes)
 
 
 def begin_trace() -> None:

@@ -23,6 +23,7 @@ from onnx_migrate._torch_compat import pytree
 
 from onnx_migrate import _torch_compat
 from onnx_migrate.compat import autograd_functions as _autograd_functions
+from onnx_migrate.compat import capture_cache as _capture_cache
 from onnx_migrate.compat.autograd_real_outputs import run_model_eagerly
 from onnx_migrate.compat.options import ExportOptions
 from onnx_migrate.errors import CaptureError, ExportOptionError, OnnxMigrateWarning
@@ -255,10 +256,29 @@ def capture(model: torch.nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any
 
     Inside :func:`~onnx_migrate.compat.autograd_functions.routed`, a ``forward`` that needs real
     tensors gets outputs from one eager run and the capture is retried; outside it, one capture.
+    An unchanged model exported again with the same inputs reuses its capture
+    (:mod:`~onnx_migrate.compat.capture_cache` says when exactly).
     """
-    return _autograd_functions.capture(
-        lambda: _capture_once(model, args, kwargs, options), model, args, kwargs, strict=options.strict
+    captured = _capture_cache.DEFAULT_CACHE.get_or_capture(
+        model,
+        args,
+        kwargs,
+        _capture_options_key(options),
+        lambda: _autograd_functions.capture(
+            lambda: _capture_once(model, args, kwargs, options), model, args, kwargs, strict=options.strict
+        ),
+        reusable=lambda: not _autograd_functions.functions_seen(),
     )
+    # Later stages replace ``program`` (decompositions depend on the opset): never in the cached copy.
+    return dataclasses.replace(captured)
+
+
+def _capture_options_key(options: ExportOptions) -> str:
+    """The options a capture depends on (not the opset or the backend: translation's business)."""
+    modules_as_functions = options.export_modules_as_functions
+    if not isinstance(modules_as_functions, bool):
+        modules_as_functions = sorted(f"{c.__module__}.{c.__qualname__}" for c in modules_as_functions)
+    return repr((options.input_names, options.dynamic_axes, options.dynamic_shapes, options.strict, modules_as_functions))
 
 
 def _capture_once(model: torch.nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any], options: ExportOptions) -> CapturedModel:
