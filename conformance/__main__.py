@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from conformance import report, runner, sources
+from conformance import report, runner, sources, versions
 from conformance.worker import MODES
 
 
@@ -33,8 +33,13 @@ def main(argv: list[str] | None = None) -> int:
                      + " (default: all; legacy,migrate with --smoke)")
     run.add_argument("--rerun", action="store_true", help="ignore cached results")
     run.add_argument("--no-report", action="store_true", help="do not rewrite docs/conformance.md")
+    sub.choices["report"].add_argument(
+        "--results-of", metavar="FINGERPRINT",
+        help="report the migrate results of this onnx_migrate source fingerprint (a run of earlier sources)")
     args = parser.parse_args(argv)
     cases = _select(args.only, args.smoke, args.limit)
+    if getattr(args, "results_of", None):
+        versions.RESULTS_OF[:] = [args.results_of]
     if args.command == "list":
         for case in cases:
             print(case.id + ("  [smoke]" if case.smoke else ""))

@@ -59,6 +59,8 @@ class Case:
     name: str
     build: Callable[[], Built]
     smoke: bool = False
+    #: Why onnx_migrate cannot match the legacy exporter here, and the user's fix (a torch.export limitation).
+    known_limitation: str | None = None
 
     @property
     def id(self) -> str:

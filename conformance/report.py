@@ -29,6 +29,8 @@ def judge_all(cases: Sequence[Case], results: dict[str, dict[str, Any]]) -> list
         legacy, ours, dynamo = modes["legacy"], modes["migrate"], modes.get("dynamo")
         names = set(legacy.get("dim_names") or ours.get("dim_names") or [])
         row = {"case": case.id, "source": case.source, **judge(legacy, ours, names)}
+        if case.known_limitation and row["verdict"] in ("failed", "different"):
+            row["reason"] = f"{case.known_limitation}. Seen: {row['reason']}"
         for label, result in (("legacy", legacy), ("ours", ours), ("dynamo", dynamo)):
             ok = result is not None and result.get("status") == "ok"
             row[f"{label}_nodes"] = result["facts"]["node_count"] if ok else None
@@ -80,6 +82,8 @@ def _times(rows: list[dict[str, Any]]) -> list[str]:
 
 def _top_reasons(rows: list[dict[str, Any]], limit: int = 15) -> list[str]:
     def key(reason: str) -> str:
+        if reason.startswith("torch.export limitation"):
+            return reason.split(". ", 1)[0][:160]
         if reason.startswith("legacy also failed"):
             reason = "legacy also failed; ours: " + reason.split("); ", 1)[-1]
         else:
@@ -88,6 +92,20 @@ def _top_reasons(rows: list[dict[str, Any]], limit: int = 15) -> list[str]:
 
     counter = collections.Counter(key(r["reason"]) for r in rows if r["verdict"] in ("failed", "different"))
     return [f"{count} x {reason}" for reason, count in counter.most_common(limit)]
+
+
+def _fingerprint_note() -> list[str]:
+    reported, current = versions.current_fingerprint(), versions.onnx_migrate_fingerprint()
+    if reported == current:
+        return []
+    return ["", f"The onnx_migrate results are those of source fingerprint {reported} (the full run); the sources "
+            f"of this checkout hash to {current}: `python -m conformance run` reruns what changed."]
+
+
+def _misses(rows: list[dict[str, Any]]) -> list[str]:
+    """Each case the legacy exporter exports and onnx_migrate does not match, with its whole reason."""
+    misses = [r for r in rows if r["legacy_ok"] and r["verdict"] not in ("identical", "equivalent")]
+    return [f"- `{r['case']}` ({r['verdict']}): {_cell(r['reason'][:600])}" for r in misses] or ["- none"]
 
 
 def render(cases: Sequence[Case], results: dict[str, dict[str, Any]], command: str) -> str:
@@ -100,12 +118,13 @@ def render(cases: Sequence[Case], results: dict[str, dict[str, Any]], command: s
            "(see [conformance/README.md](../conformance/README.md) for how each case is run and judged).", "",
            f"Sources with results: {', '.join(ran) or 'none'}. Cases in the corpus: {len(cases)}; with both a legacy "
            f"and an onnx_migrate result: {len(rows)}. Sources in the corpus with no result yet: "
-           f"{', '.join(not_run) or 'none'}.", "", "## Versions", "",
+           f"{', '.join(not_run) or 'none'}.", *_fingerprint_note(), "", "## Versions", "",
            "| package | version |", "| --- | --- |"]
     out += [f"| {name} | {value} |" for name, value in env.items()]
     out += ["", "## Summary per source", ""] + _summary(rows)
     out += ["", "## Export time", ""] + _times(rows)
     out += ["", "## Top reasons (failed or different)", ""] + [f"1. {line}" for line in _top_reasons(rows)]
+    out += ["", "## Legacy-exportable cases not identical or equivalent", ""] + _misses(rows)
     out += ["", "## Sources skipped, with the reason", "", "| source | reason |", "| --- | --- |"]
     out += [f"| {s.source} | {_cell(s.reason)} |" for s in sources.skipped_sources()]
     out += ["", "## All cases", "", "Times in seconds; nodes counted with subgraphs. "

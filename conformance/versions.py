@@ -23,6 +23,16 @@ LIBRARIES = {
 }
 
 
+#: Set by ``python -m conformance report --results-of FINGERPRINT``: report the ``migrate`` results
+#: of that onnx_migrate source fingerprint instead of the current sources'.
+RESULTS_OF: list[str] = []
+
+
+def current_fingerprint() -> str:
+    """The fingerprint results are read and written under (``RESULTS_OF`` when set)."""
+    return RESULTS_OF[0] if RESULTS_OF else onnx_migrate_fingerprint()
+
+
 @cache
 def onnx_migrate_fingerprint() -> str:
     """A hash of onnx_migrate's source files: results of ``migrate`` runs are only valid for that code.
@@ -44,12 +54,11 @@ def onnx_migrate_fingerprint() -> str:
     return digest.hexdigest()[:12]
 
 
-@cache
 def environment() -> dict[str, str]:
     """Core and library versions, plus the onnx_migrate source fingerprint."""
     names = list(CORE) + sorted(set(LIBRARIES.values()))
     env = {name: version(name) for name in names}
-    env["onnx_migrate"] = f"{version('onnx-migrate')}+{onnx_migrate_fingerprint()}"
+    env["onnx_migrate"] = f"{version('onnx-migrate')}+{current_fingerprint()}"
     return env
 
 

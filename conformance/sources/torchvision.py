@@ -155,10 +155,33 @@ def _nms() -> Built:
     )
 
 
+#: torch.export limitations behind the detection models' verdicts, with the user's fix.
+_PADDED_BATCH = (
+    "torch.export limitation: GeneralizedRCNNTransform.batch_images pads to int(math.ceil(h / 32) * 32), which "
+    "torch.export fixes at the example's size (onnx_migrate warns, naming the condition); the legacy trace took "
+    "torchvision's tensor-based _onnx_batch_images branch (torch.jit.is_tracing()). Fix: export at the image size you "
+    "serve (resize/pad before the model), or keep model.transform outside the exported graph"
+)
+_DATA_DEPENDENT_POSTPROCESS = (
+    "torch.export limitation: box counts after NMS are data-dependent and torchvision's post-processing branches "
+    "on them (guards such as 4*u1 > 4000), which torch.export cannot capture even with draft_export's example "
+    "values; the legacy trace followed the example. Fix: export backbone and heads, run postprocess_detections "
+    "outside the graph, or rewrite the branch with torch.cond"
+)
+
+
+def _detection_limitation(name: str) -> str | None:
+    if name.startswith("fasterrcnn"):
+        return _PADDED_BATCH
+    if name.startswith(("maskrcnn", "keypointrcnn", "retinanet", "fcos")):
+        return _DATA_DEPENDENT_POSTPROCESS
+    return None
+
+
 def cases() -> list[Case]:
     out = [Case(SOURCE, n, partial(_classification, n), n in SMOKE) for n in CLASSIFICATION]
     out += [Case(SOURCE, n, partial(_segmentation, n), n in SMOKE) for n in SEGMENTATION]
-    out += [Case(SOURCE, n, partial(_detection, n)) for n in DETECTION]
+    out += [Case(SOURCE, n, partial(_detection, n), known_limitation=_detection_limitation(n)) for n in DETECTION]
     out += [
         Case(SOURCE, "roi_align_opset11", partial(_roi_align, 11), True),
         Case(SOURCE, "roi_align_opset16", partial(_roi_align, 16), True),
