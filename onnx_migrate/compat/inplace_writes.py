@@ -46,10 +46,26 @@ def _returns_alias(node: torch.fx.Node) -> bool:
     return schema is not None and any(r.alias_info is not None for r in schema.returns)
 
 
-def _is_private(value: torch.fx.Node) -> bool:
-    """Whether ``value`` is a tensor the graph made itself and no other tensor shares storage with.
+def _viewed_argument(node: torch.fx.Node) -> torch.fx.Node | None:
+    """The tensor a view op (``flatten``, ``transpose`` ...) shares storage with, from its schema."""
+    schema = _torch_compat.op_schema(node.target) if node.op == "call_function" else None
+    if schema is None:
+        return None
+    aliased = [a.name for a in schema.arguments if a.alias_info is not None and not a.alias_info.is_write]
+    if len(aliased) != 1:
+        return None
+    for name, value, _ in fx_nodes.bind_schema_arguments(schema, node.args, node.kwargs):
+        if name == aliased[0] and isinstance(value, torch.fx.Node):
+            return value
+    return None
 
-    The result of an in-place write of a private tensor is that tensor again, so it is private too.
+
+def _is_private(value: torch.fx.Node) -> bool:
+    """Whether ``value`` is a tensor the graph made itself and nothing else can observe through shared storage.
+
+    The result of an in-place write of a private tensor is that tensor again, so it is private too;
+    so is a view that is the only user of a private tensor (``dropout_`` on ``flatten``'s output in
+    EfficientNet's classifier): no other reader can see the write through the base.
     """
     while True:
         if value.op != "call_function" or value.target is operator.getitem:
@@ -57,9 +73,13 @@ def _is_private(value: torch.fx.Node) -> bool:
         if not _returns_alias(value):
             return True
         written = written_arguments(value)
-        if len(written) != 1:
-            return False  # a view (select, transpose, ...) or a multi-write op
-        value = written[0]
+        if len(written) == 1:
+            value = written[0]
+            continue
+        base = _viewed_argument(value) if not written else None
+        if base is None or len(base.users) != 1:
+            return False  # a view others can see through, or a multi-write op
+        value = base
 
 
 def local_write_target(node: torch.fx.Node) -> torch.fx.Node | None:

@@ -39,6 +39,26 @@ class ViewThenWrite(torch.nn.Module):
         return first + y.sum(1)
 
 
+class WriteThroughSoleView(torch.nn.Module):
+    """EfficientNet's classifier: ``dropout_``/``relu_`` on ``flatten``'s output, the pooled tensor's only user."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        pooled = torch.nn.functional.adaptive_avg_pool2d(x, 1)
+        flat = torch.flatten(pooled, 1)
+        flat.relu_()
+        return flat * 2
+
+
+class WriteThroughSharedView(torch.nn.Module):
+    """The base is read again after a write through its view: the write is not local."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        base = x * 2.0
+        flat = base.flatten(1)
+        flat.relu_()
+        return base + 1
+
+
 def _program(model: torch.nn.Module, x: torch.Tensor) -> torch.export.ExportedProgram:
     return torch.export.export(model, (x,))
 
@@ -85,3 +105,22 @@ def test_torchvision_style_resnet_block_keeps_a_dynamic_batch_of_one() -> None:
                                  output_names=["y"], dynamic_axes={"x": {0: "b"}, "y": {0: "b"}})  # fmt: skip
     dims = [d.dim_param or d.dim_value for d in result.model_proto.graph.output[0].type.tensor_type.shape.dim]
     assert dims == ["b", 2]
+
+
+def test_a_write_through_the_only_view_of_a_private_tensor_is_local() -> None:
+    """Test: no second trace when nothing but the written view can see the base (EfficientNet: 5.6 s -> 2.2 s)."""
+    program = _program(WriteThroughSoleView(), torch.randn(2, 3, 4, 4))
+    assert decompose.functionalize_aliased_writes(program) is program
+    shared = _program(WriteThroughSharedView(), torch.randn(2, 3, 4))
+    inplace_writes.redirect_later_readers([shared.graph_module])
+    assert decompose.writes_through_alias(shared)
+
+
+@pytest.mark.parametrize("model", [WriteThroughSoleView(), WriteThroughSharedView()], ids=["sole-view", "shared-view"])
+def test_writes_through_views_match_eager(model: torch.nn.Module) -> None:
+    x = torch.randn(2, 3, 4, 4) if isinstance(model, WriteThroughSoleView) else torch.randn(2, 3, 4)
+    result = onnx_migrate.export(model, (x,), None, opset_version=17, input_names=["x"], dynamic_axes={"x": {0: "b"}})
+    other = torch.randn(3, *x.shape[1:])
+    (got,) = run_ort(result.model_proto, {"x": other})
+    with torch.no_grad():
+        np.testing.assert_allclose(got, model(other.clone()).numpy(), atol=1e-6)
