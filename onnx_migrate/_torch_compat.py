@@ -21,6 +21,8 @@ __all__ = [
     "data_reads_as_detach",
     "parameter_data_ptrs_as_real",
     "input_guards",
+    "vf_function",
+    "vf_function_replaced",
     "is_higher_order_op",
     "is_legacy_exporter_code",
     "is_legacy_exporter_file",
@@ -250,3 +252,26 @@ def input_guards(program: torch.export.ExportedProgram) -> list[str]:
     """
     guards = getattr(program, "_guards_code", None)
     return [g for g in guards if isinstance(g, str)] if isinstance(guards, list) else []
+
+
+def vf_function(name: str) -> Any:
+    """``torch._VF.<name>`` (what ``nn.LSTM.forward`` calls), or ``None`` when this torch lacks it."""
+    vf = getattr(torch, "_VF", None)
+    return getattr(vf, name, None) if vf is not None else None
+
+
+@contextlib.contextmanager
+def vf_function_replaced(name: str, replacement: Any) -> Iterator[None]:
+    """``torch._VF.<name>`` is ``replacement`` inside the block (an instance attribute shadowing the
+    private ``VFModule.__getattr__`` lookup); torch's own afterwards. No-op when ``torch._VF`` is not
+    that module or already has the attribute set (someone else is patching it)."""
+    vf = getattr(torch, "_VF", None)
+    if vf is None or not hasattr(type(vf), "__getattr__") or name in vars(vf):
+        yield
+        return
+    setattr(vf, name, replacement)
+    try:
+        yield
+    finally:
+        with contextlib.suppress(AttributeError):
+            delattr(vf, name)

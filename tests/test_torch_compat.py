@@ -170,3 +170,22 @@ def test_input_guards_read_torch_exports_guard_code() -> None:
     program = torch.export.export(Branchy(), (torch.randn(6, 2),), dynamic_shapes=({0: Dim.AUTO},), strict=False)
     assert isinstance(program._guards_code, list)
     assert "L['x'].size()[0] > 3" in _torch_compat.input_guards(program)
+
+
+def test_vf_functions_are_what_recurrent_layers_call_and_are_put_back() -> None:
+    """Test: ``nn.LSTM``/``GRU``/``RNN`` call ``torch._VF.<name>`` at call time (a ``VFModule`` whose
+    ``__getattr__`` an instance attribute shadows); inside the block the replacement runs, afterwards torch's."""
+    import inspect
+
+    import torch.nn.modules.rnn as rnn
+
+    source = inspect.getsource(rnn)
+    for name in ("lstm", "gru", "rnn_tanh", "rnn_relu"):
+        assert f"_VF.{name}(" in source and _torch_compat.vf_function(name) is not None
+    calls = []
+    original = _torch_compat.vf_function("gru")
+    with _torch_compat.vf_function_replaced("gru", lambda *a: calls.append(a) or original(*a)):
+        torch.nn.GRU(2, 3)(torch.randn(4, 1, 2))
+    assert len(calls) == 1 and "gru" not in vars(torch._VF)
+    torch.nn.GRU(2, 3)(torch.randn(4, 1, 2))
+    assert len(calls) == 1

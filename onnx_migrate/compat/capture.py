@@ -24,6 +24,7 @@ from onnx_migrate._torch_compat import pytree
 from onnx_migrate import _torch_compat
 from onnx_migrate.compat import autograd_functions as _autograd_functions
 from onnx_migrate.compat import capture_cache as _capture_cache
+from onnx_migrate.compat import recurrent_capture
 from onnx_migrate.compat.autograd_real_outputs import run_model_eagerly
 from onnx_migrate.compat.options import ExportOptions
 from onnx_migrate.errors import CaptureError, ExportOptionError, OnnxMigrateWarning
@@ -278,7 +279,15 @@ def _capture_options_key(options: ExportOptions) -> str:
     modules_as_functions = options.export_modules_as_functions
     if not isinstance(modules_as_functions, bool):
         modules_as_functions = sorted(f"{c.__module__}.{c.__qualname__}" for c in modules_as_functions)
-    return repr((options.input_names, options.dynamic_axes, options.dynamic_shapes, options.strict, modules_as_functions))
+    return repr((
+        options.input_names, options.dynamic_axes, options.dynamic_shapes, options.strict, modules_as_functions,
+        _recurrent_as_ops(options),
+    ))
+
+
+def _recurrent_as_ops(options: ExportOptions) -> bool:
+    """RNN layers as one op each (:mod:`recurrent_capture`): our translator knows them, torch's exporter does not."""
+    return options.backend == "legacy"
 
 
 def _capture_once(model: torch.nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any], options: ExportOptions) -> CapturedModel:
@@ -294,13 +303,15 @@ def _capture_once(model: torch.nn.Module, args: tuple[Any, ...], kwargs: dict[st
     if dynamic_shapes is None:
         dynamic_shapes = _dynamic_shapes(args, kwargs, specs, torch.export.Dim.AUTO)
     try:
-        program = _run_export(model, args, kwargs, dynamic_shapes, options.strict)
+        program = _run_export(model, args, kwargs, dynamic_shapes, options.strict, recurrent_as_ops=_recurrent_as_ops(options))
     except CaptureError:
         raise
     except Exception as exc:
         if options.strict or not _is_data_dependent(exc) or _autograd_functions.real_outputs_pending():
             raise CaptureError(f"torch.export could not capture {type(model).__name__}: {_explain(exc)}") from exc
-        program = _capture_deciding_branches_by_example(model, args, kwargs, dynamic_shapes, exc)
+        program = _capture_deciding_branches_by_example(
+            model, args, kwargs, dynamic_shapes, exc, recurrent_as_ops=_recurrent_as_ops(options)
+        )
     _warn_pinned_sizes(program, model)
     return CapturedModel(program, args, kwargs, specs)
 
@@ -340,7 +351,12 @@ def _is_data_dependent(exc: BaseException) -> bool:
 
 
 def _capture_deciding_branches_by_example(
-    model: torch.nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any], dynamic_shapes: Any, first: Exception
+    model: torch.nn.Module,
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
+    dynamic_shapes: Any,
+    first: Exception,
+    recurrent_as_ops: bool = False,
 ) -> torch.export.ExportedProgram:
     """Capture a model that branches on tensor values, taking each branch the example inputs take.
 
@@ -351,7 +367,7 @@ def _capture_deciding_branches_by_example(
     specialized to the branches taken, as the legacy model was, and the export warns.
     """
     try:
-        program = _run_export(model, args, kwargs, dynamic_shapes, strict=False, draft=True)
+        program = _run_export(model, args, kwargs, dynamic_shapes, strict=False, draft=True, recurrent_as_ops=recurrent_as_ops)
     except Exception as retry_exc:  # noqa: BLE001 - reported with the first failure
         raise CaptureError(f"torch.export could not capture {type(model).__name__}: {_explain(first)}") from retry_exc
     if not _same_outputs(program, model, args, kwargs):
@@ -412,6 +428,7 @@ def _run_export(
     dynamic_shapes: Any,
     strict: bool,
     draft: bool = False,
+    recurrent_as_ops: bool = False,
 ) -> torch.export.ExportedProgram:
     if isinstance(dynamic_shapes, _ShapesByArgument):
         # torch.export keys dynamic_shapes by forward's parameter names (*args as a tuple).
@@ -425,6 +442,7 @@ def _run_export(
         _torch_compat.size_oblivious_dims(),
         _torch_compat.data_reads_as_detach(),
         _torch_compat.parameter_data_ptrs_as_real(model),
+        recurrent_capture.recurrent_layers_as_ops() if recurrent_as_ops and not strict else contextlib.nullcontext(),
         warnings.catch_warnings(),
     ):
         warnings.simplefilter("ignore", FutureWarning)

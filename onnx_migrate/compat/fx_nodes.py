@@ -17,6 +17,7 @@ import torch
 import torch.fx
 
 from onnx_migrate import _torch_compat
+from onnx_migrate.compat import recurrent_capture
 
 __all__ = ["NodeInfo", "bind_schema_arguments", "describe", "schema_arguments", "source_line"]
 
@@ -58,6 +59,10 @@ def describe(node: torch.fx.Node) -> NodeInfo:
     target = node.target
     schema = _torch_compat.op_schema(target)
     if schema is not None:
+        namespace, _, op = schema.name.partition("::")
+        legacy = recurrent_capture.legacy_name(namespace, op)
+        if legacy is not None:
+            return NodeInfo(*legacy)
         return NodeInfo(schema.name, schema.overload_name or "default")
     if _torch_compat.is_higher_order_op(target):
         return NodeInfo(f"higher_order::{target.name()}", "default")

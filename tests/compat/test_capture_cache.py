@@ -86,12 +86,23 @@ def test_other_input_values_or_options_are_captured_again() -> None:
     assert DEFAULT_CACHE.hits == 1
 
 
+class PaddedToStride(torch.nn.Module):
+    """A size torch.export pins at the example's value: the capture warns about it."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        import math
+
+        scale = 64 / torch.sym_min(x.shape[2], x.shape[3])
+        resized = torch.nn.functional.interpolate(x, scale_factor=scale, mode="nearest", recompute_scale_factor=True)
+        return resized.new_zeros(int(math.ceil(float(resized.shape[2]) / 32) * 32)) + resized.mean()
+
+
 def test_the_capture_warnings_are_given_again_on_reuse() -> None:
-    """Test: a reused capture says what the first one said (a dim the model fixes)."""
-    model, x = torch.nn.LSTM(4, 5, batch_first=True).eval(), torch.randn(2, 3, 4)
+    """Test: a reused capture says what the first one said (a size torch.export pinned)."""
+    model, x = PaddedToStride(), torch.randn(1, 2, 8, 10)
     for _ in range(2):
-        with pytest.warns(OnnxMigrateWarning, match="fixed to 3"):
-            onnx_migrate.export(model, (x,), None, input_names=["x"], dynamic_axes={"x": {0: "b", 1: "t"}})
+        with pytest.warns(OnnxMigrateWarning, match="fixed sizes that PaddedToStride computes"):
+            onnx_migrate.export(model, (x,), None, input_names=["x"], dynamic_axes={"x": {2: "h", 3: "w"}})
     assert DEFAULT_CACHE.hits == 1
 
 
