@@ -5,6 +5,7 @@ count, and the ratios onnx_migrate/new and onnx_migrate/legacy. Run:
 
     python benchmarks/bench_export.py [--repeat 5] [--opset 17]
     python benchmarks/bench_export.py --corpus [--only SOURCE ...] [--per-source N] [--repeat 3] [--write docs/performance.md]
+    python benchmarks/bench_export.py --reference --corpus --per-source 4 --repeat 3 --write docs/performance.md
 
 ``--reference`` times the speed issue's eight models (torchvision CNNs, LSTM/GRU with dynamic
 time, a TransformerEncoder) with their dynamic axes (see reference_models.py).
@@ -16,6 +17,7 @@ Timings are wall-clock on this machine; compare ratios, not absolute numbers.
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 import io
 import resource
 import statistics
@@ -130,18 +132,22 @@ def main() -> None:
     parser.add_argument("--corpus", action="store_true", help="time the conformance corpus instead")
     parser.add_argument("--only", action="append", help="with --corpus: a source (timm) or case id (timm/resnet18); repeatable")
     parser.add_argument("--per-source", type=int, help="with --corpus: at most this many cases of each source")
-    parser.add_argument("--write", help="with --corpus: write the Markdown table to this file")
+    parser.add_argument("--write", help="with --corpus and/or --reference: write the Markdown tables to this file")
     parser.add_argument("--reference", action="store_true", help="the speed issue's eight models with dynamic axes")
     options = parser.parse_args()
-    if options.reference:
-        from reference_models import run as run_reference
+    if options.reference or options.corpus:
+        sections = []
+        if options.reference:
+            from reference_models import run as run_reference
 
-        run_reference(options.repeat, options.opset)
-        return
-    if options.corpus:
-        from corpus_timings import run
+            sections += ["## The speed issue's eight models, with their dynamic axes", "", *run_reference(options.repeat, options.opset), ""]
+        if options.corpus:
+            from corpus_timings import run
 
-        run(options.only, options.repeat, ["onnx_migrate", "legacy", "new"], options.write, options.per_source)
+            sections += run(options.only, options.repeat, ["onnx_migrate", "legacy", "new"], options.per_source)
+        if options.write:
+            Path(options.write).write_text("# Export speed\n\n" + "\n".join(sections) + "\n")
+            print(f"wrote {options.write}")
         return
     warnings.simplefilter("ignore")
     torch.manual_seed(0)

@@ -157,7 +157,7 @@ def markdown(rows: list[Row], exporters: list[str]) -> str:
         f"ours/{e}" for e in exporters if e != "onnx_migrate"
     ) + " | nodes (" + ", ".join(exporters) + ") |"
     lines = [
-        "# Export speed over the conformance corpus",
+        "## The conformance corpus",
         "",
         f"Warm medians, one process, torch {torch.__version__}; onnx_migrate's is a first export's (capture "
         "cache emptied), `again` a second export of the unchanged model. Regenerate: "
@@ -176,12 +176,11 @@ def markdown(rows: list[Row], exporters: list[str]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def run(only: list[str] | None, repeat: int, exporters: list[str], write: str | None, per_source: int | None = None) -> None:
+def run(only: list[str] | None, repeat: int, exporters: list[str], per_source: int | None = None) -> list[str]:
+    """Time the selected cases; print them and the summary; return the Markdown section."""
     warnings.simplefilter("ignore")
     torch.manual_seed(0)
     rows = measure(only, repeat, exporters, per_source)
     for line in summary(rows, exporters):
         print(line)
-    if write:
-        Path(write).write_text(markdown(rows, exporters))
-        print(f"wrote {write}")
+    return markdown(rows, exporters).splitlines()

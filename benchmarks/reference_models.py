@@ -119,11 +119,17 @@ def _dims(value: onnx.ValueInfoProto) -> list[Any]:
     return [d.dim_param or d.dim_value for d in value.type.tensor_type.shape.dim]
 
 
-def run(repeat: int, opset: int) -> None:
+def run(repeat: int, opset: int) -> list[str]:
+    """Print one line per model and the sums; return the same as Markdown lines for ``docs/performance.md``."""
     warnings.simplefilter("ignore")
     torch.manual_seed(0)
     print(f"torch {torch.__version__}, opset {opset}, warm medians of {repeat}")
     sums = {"onnx_migrate": 0.0, "legacy": 0.0, "new": 0.0}
+    table = [
+        "| model | onnx_migrate s | legacy s | new s | ours/legacy | ours/new | nodes (ours, legacy, new) "
+        "| torch.export traces | declared input / output dims |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | --- | ---: | --- |",
+    ]
     for name, (build, args, keywords) in reference_models().items():
         try:
             model = build().eval()
@@ -154,6 +160,29 @@ def run(repeat: int, opset: int) -> None:
         ]
         print(f"{name:<22} {'  '.join(parts)}  {'  '.join(ratios)}  traces {traces[0]}  "
               f"in {_dims(ours.graph.input[0])} out {_dims(ours.graph.output[0])}")
+        table.append(_markdown_row(name, row, traces[0], ours))
+    lines = [f"Warm medians of {repeat}, one process, opset {opset}, torch {torch.__version__}. "
+             "Regenerate: `python benchmarks/bench_export.py --reference`.", ""]
     if sums["legacy"] and sums["new"]:
-        print(f"sum: onnx_migrate {sums['onnx_migrate']:.2f}s, legacy {sums['legacy']:.2f}s "
-              f"(x{sums['onnx_migrate'] / sums['legacy']:.2f}), new {sums['new']:.2f}s (x{sums['onnx_migrate'] / sums['new']:.2f})")
+        total = (f"sum: onnx_migrate {sums['onnx_migrate']:.2f}s, legacy {sums['legacy']:.2f}s "
+                 f"(x{sums['onnx_migrate'] / sums['legacy']:.2f}), new {sums['new']:.2f}s (x{sums['onnx_migrate'] / sums['new']:.2f})")
+        print(total)
+        lines += [f"- {total} (models all three exported)", ""]
+    return lines + table
+
+
+def _markdown_row(name: str, row: dict[str, Any], traces: int, ours: onnx.ModelProto) -> str:
+    seconds = {k: (None if v is None else v[0]) for k, v in row.items()}
+    nodes = {k: (None if v is None else len(v[1].graph.node)) for k, v in row.items()}
+
+    def cell(value: float | None) -> str:
+        return "failed" if value is None else f"{value:.3f}"
+
+    def ratio(other: str) -> str:
+        a, b = seconds.get("onnx_migrate"), seconds.get(other)
+        return f"{a / b:.2f}" if a and b else "-"
+
+    counts = ", ".join("-" if nodes.get(k) is None else str(nodes[k]) for k in ("onnx_migrate", "legacy", "new"))
+    return (f"| {name} | {cell(seconds.get('onnx_migrate'))} | {cell(seconds.get('legacy'))} | {cell(seconds.get('new'))} "
+            f"| {ratio('legacy')} | {ratio('new')} | {counts} | {traces} | {_dims(ours.graph.input[0])} / "
+            f"{_dims(ours.graph.output[0])} |")
