@@ -63,11 +63,13 @@ class ExportResult:
         return self._proto
 
     def save(self, f: str | Path | IO[bytes]) -> None:
-        """Write the model (atomically; external data when past 2 GB)."""
+        """Write the model (atomically): one file, its weights streamed from memory, as the legacy
+        exporter wrote it; external data only past protobuf's 2 GB limit."""
         destination = _save.check_destination(f)
         assert destination is not None
-        external = _finalize.initializer_bytes(self.model) >= _finalize.PROTOBUF_LIMIT // 2
-        _save.save_model(self.model, None if external else self.model_proto, destination, external=external)
+        external = _finalize.initializer_bytes(self.model) >= _finalize.PROTOBUF_LIMIT - _HEADROOM
+        stubbed = None if external else _finalize.stubbed_proto(self.model)
+        _save.save_model(self.model, stubbed, destination, external=external)
 
     def __repr__(self) -> str:
         graph = self.model.graph
@@ -75,6 +77,10 @@ class ExportResult:
             f"ExportResult(opset={self.report.opset}, inputs={[v.name for v in graph.inputs]}, "
             f"outputs={[v.name for v in graph.outputs]}, nodes={len(graph)})"
         )
+
+
+#: Room left under protobuf's 2 GB limit for the graph itself when the weights fit in one file.
+_HEADROOM = 64 << 20
 
 
 #: Held for the whole of every export. torch.export is not thread-safe (it pushes process-wide

@@ -32,7 +32,7 @@ from onnx_migrate.errors import ExportOptionError, OnnxMigrateError, OnnxMigrate
 from onnx_migrate.legacy_symbolics.schema_checks import strip_undeclared_attributes
 from onnx_migrate.legacy_symbolics.export_context import OperatorExportTypes, TrainingMode
 
-__all__ = ["PROTOBUF_LIMIT", "build_model", "check_model", "to_proto"]
+__all__ = ["PROTOBUF_LIMIT", "build_model", "check_model", "stubbed_proto", "to_proto"]
 
 #: Protobuf cannot serialize a message of 2 GiB or more; larger models use external data.
 PROTOBUF_LIMIT = 2**31 - 1
@@ -261,21 +261,10 @@ def initializer_bytes(model: ir.Model) -> int:
 def to_proto(model: ir.Model, *, infer_shapes: bool = True) -> onnx.ModelProto:
     """Serialize, adding ONNX shape inference's ``value_info`` like the legacy exporter's output.
 
-    Inference runs on the serialized model with its large initializers stubbed out, and their data
-    is filled in afterwards: inference needs only their types and shapes, and run on the full model
-    it held three more copies of the weights and took most of the export time (measured on a
-    0.5 GiB model: +3x the parameter bytes, 13 of 27 seconds).
+    The whole model in one ``ModelProto`` (the weights copied into it); writing a file
+    goes through :func:`stubbed_proto` and streams the weights instead.
     """
-    if not infer_shapes or initializer_bytes(model) >= PROTOBUF_LIMIT // 2:
-        return ir.serde.serialize_model(model)
-    with _large_initializers_stubbed(model) as large:
-        proto = ir.serde.serialize_model(model)
-    declared = {output.name: [d.dim_param for d in output.type.tensor_type.shape.dim] for output in proto.graph.output}
-    try:
-        proto = onnx.shape_inference.infer_shapes(proto, check_type=False, strict_mode=False, data_prop=True)
-    except Exception:  # noqa: BLE001 - value_info is a nicety, not a requirement
-        pass
-    _keep_declared_dim_names(proto, declared)
+    proto, large = stubbed_proto(model, infer_shapes=infer_shapes)
     for initializer in proto.graph.initializer:
         tensor = large.get(initializer.name)
         if tensor is not None:
@@ -283,6 +272,25 @@ def to_proto(model: ir.Model, *, infer_shapes: bool = True) -> onnx.ModelProto:
             initializer.data_location = onnx.TensorProto.DEFAULT
             initializer.raw_data = tensor.tobytes()
     return proto
+
+
+def stubbed_proto(model: ir.Model, *, infer_shapes: bool = True) -> tuple[onnx.ModelProto, dict[str, ir.TensorProtocol]]:
+    """The model as a ``ModelProto`` whose large initializers are data-less stubs, and those tensors by name.
+
+    Shape inference runs on this form: it needs only the initializers' types and shapes, and
+    run on the full model it held three more copies of the weights and took most of the
+    export time (measured on a 0.5 GiB model: +3x the parameter bytes, 13 of 27 seconds).
+    """
+    with _large_initializers_stubbed(model) as large:
+        proto = ir.serde.serialize_model(model)
+    if infer_shapes:
+        declared = {o.name: [d.dim_param for d in o.type.tensor_type.shape.dim] for o in proto.graph.output}
+        try:
+            proto = onnx.shape_inference.infer_shapes(proto, check_type=False, strict_mode=False, data_prop=True)
+        except Exception:  # noqa: BLE001 - value_info is a nicety, not a requirement
+            pass
+        _keep_declared_dim_names(proto, declared)
+    return proto, large
 
 
 def _keep_declared_dim_names(proto: onnx.ModelProto, declared: dict[str, list[str]]) -> None:

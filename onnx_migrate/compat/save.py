@@ -13,7 +13,9 @@ import errno
 import io
 import os
 import stat
+import sys
 import tempfile
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
@@ -73,14 +75,83 @@ def _mode_of_a_plain_write(path: Path) -> int:
         return 0o666 & ~umask
 
 
-def _write_atomically(path: Path, payload: bytes) -> None:
+def _varint(value: int) -> bytes:
+    out = bytearray()
+    while True:
+        byte = value & 0x7F
+        value >>= 7
+        if value:
+            out.append(byte | 0x80)
+        else:
+            out.append(byte)
+            return bytes(out)
+
+
+#: Protobuf tags (field number << 3 | length-delimited): ModelProto.graph, GraphProto.initializer, TensorProto.raw_data.
+_GRAPH, _INITIALIZER, _RAW_DATA = b"\x3a", b"\x2a", b"\x4a"
+
+
+def _tensor_bytes(tensor: ir.TensorProtocol) -> bytes | memoryview:
+    """The tensor's little-endian bytes, as a view of its memory when it has a plain one (no copy)."""
+    if sys.byteorder == "little":
+        try:
+            array = tensor.numpy()
+            view = memoryview(array).cast("B") if array.flags.c_contiguous else None
+        except (TypeError, ValueError, AttributeError):
+            view = None
+        if view is not None and view.nbytes == tensor.nbytes:
+            return view
+    return tensor.tobytes()  # sub-byte types (int4 ...), strided or big-endian data
+
+
+def model_pieces(proto: onnx.ModelProto, large: dict[str, ir.TensorProtocol]) -> Iterator[bytes | memoryview]:
+    """The serialized bytes of ``proto`` with the stubbed initializers' data streamed from ``large``.
+
+    Protobuf merges a message's fields in any order, so the model is written as: everything but
+    the graph, then the graph's own fields, then each large initializer with its ``raw_data``
+    taken from the tensor's memory. The file reads back as the full ``ModelProto``, and no
+    second copy of the weights is ever made (``SerializeToString`` of the full model would
+    hold two more).
+    """
+    head = onnx.ModelProto()
+    head.CopyFrom(proto)
+    head.ClearField("graph")
+    graph = onnx.GraphProto()
+    graph.CopyFrom(proto.graph)
+    del graph.initializer[:]
+    entries: list[tuple[bytes, bytes | memoryview]] = []
+    for initializer in proto.graph.initializer:
+        tensor = large.get(initializer.name)
+        if tensor is None:
+            graph.initializer.append(initializer)
+            continue
+        meta = onnx.TensorProto()
+        meta.CopyFrom(initializer)
+        meta.ClearField("external_data")
+        meta.ClearField("data_location")
+        data = _tensor_bytes(tensor)
+        size = len(data) if isinstance(data, bytes) else data.nbytes
+        meta_bytes = meta.SerializeToString() + _RAW_DATA + _varint(size)
+        entries.append((_INITIALIZER + _varint(len(meta_bytes) + size) + meta_bytes, data))
+    graph_bytes = graph.SerializeToString()
+    graph_size = len(graph_bytes) + sum(len(h) + (len(d) if isinstance(d, bytes) else d.nbytes) for h, d in entries)
+    yield head.SerializeToString()
+    yield _GRAPH + _varint(graph_size)
+    yield graph_bytes
+    for header, data in entries:
+        yield header
+        yield data
+
+
+def _write_atomically(path: Path, payload: bytes | Iterable[bytes | memoryview]) -> None:
     try:
         fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     except OSError as exc:
         raise _io_error(path, exc) from exc
     try:
         with os.fdopen(fd, "wb") as handle:
-            handle.write(payload)
+            for piece in [payload] if isinstance(payload, bytes) else payload:
+                handle.write(piece)
             handle.flush()
             os.fsync(handle.fileno())
         os.chmod(temp, _mode_of_a_plain_write(path))
@@ -106,22 +177,30 @@ def _save_external(model: ir.Model, path: Path) -> None:
         raise _io_error(path, exc) from exc
 
 
-def save_model(model: ir.Model, proto: onnx.ModelProto | None, destination: Path | IO[bytes], *, external: bool) -> None:
-    """Write ``model`` (or its already-serialized ``proto``) to ``destination``."""
+def save_model(
+    model: ir.Model,
+    stubbed: tuple[onnx.ModelProto, dict[str, ir.TensorProtocol]] | None,
+    destination: Path | IO[bytes],
+    *,
+    external: bool,
+) -> None:
+    """Write ``model`` to ``destination``: one file streamed from ``stubbed`` (see
+    :func:`~onnx_migrate.compat.finalize.stubbed_proto`), or with external data when ``external``."""
     if isinstance(destination, Path):
         if external:
             _save_external(model, destination)
         else:
-            assert proto is not None
-            _write_atomically(destination, proto.SerializeToString())
+            assert stubbed is not None
+            _write_atomically(destination, model_pieces(*stubbed))
         return
     if external:
         raise ExportIOError(
             "The model is larger than 2 GB and needs external data files, which a file object cannot hold. "
             "Pass a file path as f instead."
         )
-    assert proto is not None
+    assert stubbed is not None
     try:
-        destination.write(proto.SerializeToString())
+        for piece in model_pieces(*stubbed):
+            destination.write(piece)
     except OSError as exc:
         raise ExportIOError(f"Writing the model to the file object failed: {exc}.") from exc
