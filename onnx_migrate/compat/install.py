@@ -161,8 +161,9 @@ class RoutedExport:
         model: the model's class name.
         destination: the ``f`` argument as text, or ``None``.
         call_site: ``file:line`` of the call in the user's code.
-        report: the :class:`~onnx_migrate.ExportReport` (onnx_migrate route, on success); the
-            model itself is not kept, so recording costs no memory for weights.
+        report: the :class:`~onnx_migrate.ExportReport` (onnx_migrate route; after a failure it
+            names the stage that failed); the model itself is not kept, so recording costs no
+            memory for weights.
         error: the exception the call raised, if any (it was re-raised to the caller).
     """
 
@@ -480,7 +481,13 @@ def _routing_export(original: Any) -> Callable[..., Any]:
         try:
             result = onnx_migrate_export(model, args, f, **_legacy_keywords(legacy_args, kwargs))
         except BaseException as exc:
-            _record(RoutedExport(route="onnx_migrate", error=exc, **record))
+            # The report of a failed export rides on the exception (which stage failed, and why).
+            report = getattr(exc, "report", None)
+            _record(
+                RoutedExport(
+                    route="onnx_migrate", error=exc, report=report if isinstance(report, ExportReport) else None, **record
+                )
+            )
             raise
         _record(RoutedExport(route="onnx_migrate", report=result.report, **record))
         return result

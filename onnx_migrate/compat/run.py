@@ -187,10 +187,9 @@ def _as_text(routed: list[Any]) -> str:
 def _report_text(report: Any) -> list[str]:
     """An :class:`ExportReport` for a terminal: aligned plain lines (its Markdown is for files and tickets)."""
     data = report.to_dict()
-    marks = {True: "passed", False: "FAILED", None: "not run"}
     lines = [
         f"opset {data['opset']}, backend {data['backend']}; "
-        + ", ".join(f"{stage} {marks[flag]}" for stage, flag in data["status"].items() if flag is not None)
+        + ", ".join(f"{stage} {mark}" for stage, mark in report.status.marks().items() if mark != "not run")
     ]
     if data["keywords"]:
         lines.append("legacy keywords:")
