@@ -68,6 +68,7 @@ __all__ = [
     "LEGACY_MODULES",
     "LEGACY_ONLY_KEYWORDS",
     "Installation",
+    "RoutedError",
     "RoutedExport",
     "install",
     "is_installed",
@@ -152,6 +153,25 @@ _MISSING = _Missing()
 
 
 @dataclasses.dataclass(frozen=True)
+class RoutedError:
+    """What is kept of the exception a routed ``torch.onnx.export`` call raised: its type and message.
+
+    Not the exception itself: its traceback's frames hold the model and the inputs,
+    and the record lives as long as the process.
+    """
+
+    type: str
+    message: str
+
+    @classmethod
+    def of(cls, exc: BaseException) -> RoutedError:
+        return cls(type(exc).__name__, str(exc))
+
+    def __str__(self) -> str:
+        return f"{self.type}: {self.message}" if self.message else self.type
+
+
+@dataclasses.dataclass(frozen=True)
 class RoutedExport:
     """One ``torch.onnx.export`` call seen while installed.
 
@@ -164,7 +184,8 @@ class RoutedExport:
         report: the :class:`~onnx_migrate.ExportReport` (onnx_migrate route; after a failure it
             names the stage that failed); the model itself is not kept, so recording costs no
             memory for weights.
-        error: the exception the call raised, if any (it was re-raised to the caller).
+        error: the type and message of the exception the call raised, if any (the exception
+            itself was re-raised to the caller and is not kept).
     """
 
     route: str
@@ -173,7 +194,7 @@ class RoutedExport:
     destination: str | None
     call_site: str
     report: ExportReport | None = None
-    error: BaseException | None = None
+    error: RoutedError | None = None
 
 
 @dataclasses.dataclass
@@ -472,7 +493,7 @@ def _routing_export(original: Any) -> Callable[..., Any]:
             try:
                 outcome = original(model, args, f, *legacy_args, **kwargs)
             except BaseException as exc:
-                _record(RoutedExport(route="torch", error=exc, **record))
+                _record(RoutedExport(route="torch", error=RoutedError.of(exc), **record))
                 raise
             _record(RoutedExport(route="torch", **record))
             return outcome
@@ -485,7 +506,10 @@ def _routing_export(original: Any) -> Callable[..., Any]:
             report = getattr(exc, "report", None)
             _record(
                 RoutedExport(
-                    route="onnx_migrate", error=exc, report=report if isinstance(report, ExportReport) else None, **record
+                    route="onnx_migrate",
+                    error=RoutedError.of(exc),
+                    report=report if isinstance(report, ExportReport) else None,
+                    **record,
                 )
             )
             raise

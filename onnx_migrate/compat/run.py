@@ -152,7 +152,7 @@ def _as_dict(entry: Any) -> dict[str, Any]:
         "model": entry.model,
         "destination": entry.destination,
         "call_site": entry.call_site,
-        "error": None if entry.error is None else f"{type(entry.error).__name__}: {entry.error}",
+        "error": None if entry.error is None else str(entry.error),
     }
     if entry.report is not None:
         data["report"] = entry.report.to_dict()
@@ -172,7 +172,7 @@ def _as_text(routed: list[Any]) -> str:
         status = (
             "OK"
             if entry.error is None
-            else f"FAILED ({type(entry.error).__name__}: {str(entry.error).splitlines()[0] if str(entry.error) else ''})"
+            else f"FAILED ({entry.error.type}: {entry.error.message.splitlines()[0] if entry.error.message else ''})"
         )
         target = f" -> {entry.destination}" if entry.destination else ""
         lines.append("")
