@@ -80,7 +80,9 @@ def export_with_dynamo(
     build_opset = max(options.opset_version, TORCHLIB_OPSET)
     context = dataclasses.replace(options.export_context(), opset=build_opset)
     with (
-        recording_failure(report, verify=options.verify, checker=options.operator_export_type == OperatorExportTypes.ONNX),
+        recording_failure(
+            report, verify=options.verify, checker=options.operator_export_type == OperatorExportTypes.ONNX
+        ),
         warnings.catch_warnings(record=True) as seen,
         _capture.training_mode(module, options.training),
     ):

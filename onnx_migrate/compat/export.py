@@ -202,7 +202,9 @@ def export(
         report.adopted_symbolics = _torch_registrations.adopt_torch_registrations(symbolics)
     register_fx_symbolics(symbolics)
     with (
-        recording_failure(report, verify=options.verify, checker=options.operator_export_type == OperatorExportTypes.ONNX),
+        recording_failure(
+            report, verify=options.verify, checker=options.operator_export_type == OperatorExportTypes.ONNX
+        ),
         warnings.catch_warnings(record=True) as seen,
         _capture.training_mode(module, options.training),
     ):
