@@ -163,9 +163,15 @@ class RoutedError:
     type: str
     message: str
 
+    #: Longest message kept (a message quoting a whole graph must not grow the record without bound).
+    MAX_MESSAGE = 20_000
+
     @classmethod
     def of(cls, exc: BaseException) -> RoutedError:
-        return cls(type(exc).__name__, str(exc))
+        message = str(exc)
+        if len(message) > cls.MAX_MESSAGE:
+            message = message[: cls.MAX_MESSAGE] + f" ... [{len(message) - cls.MAX_MESSAGE} more characters]"
+        return cls(type(exc).__name__, message)
 
     def __str__(self) -> str:
         return f"{self.type}: {self.message}" if self.message else self.type

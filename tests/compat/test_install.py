@@ -18,7 +18,14 @@ from test_torchscript_disabled import torchscript_disabled  # noqa: F401 - fixtu
 
 import onnx_migrate
 from onnx_migrate import _torch_compat
-from onnx_migrate.compat.install import LEGACY_MODULES, install, is_installed, routed_exports, uninstall
+from onnx_migrate.compat.install import (
+    LEGACY_MODULES,
+    RoutedError,
+    install,
+    is_installed,
+    routed_exports,
+    uninstall,
+)
 from onnx_migrate.errors import OnnxMigrateWarning, SymbolicRegistrationError
 from onnx_migrate.legacy_symbolics.registry import SymbolicRegistry
 
@@ -215,6 +222,13 @@ def test_failed_exports_are_recorded_and_raised_unchanged(tmp_path) -> None:
     assert error is not None and error.type == "ExportOptionError" and error.message == str(info.value)
     assert str(error) == f"ExportOptionError: {info.value}"
     assert isinstance(info.value, torch.onnx.errors.OnnxExporterError)
+
+
+def test_a_routed_error_keeps_a_bounded_message() -> None:
+    """Test: a huge message (a whole graph quoted) is cut, saying how much was left out."""
+    error = RoutedError.of(RuntimeError("x" * (RoutedError.MAX_MESSAGE + 5)))
+    assert error.type == "RuntimeError" and error.message.endswith("x ... [5 more characters]")
+    assert len(error.message) < RoutedError.MAX_MESSAGE + 40
 
 
 class _RefusesToTrace(torch.nn.Module):
