@@ -15,6 +15,7 @@ from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 
+from onnx_migrate.errors import VerificationError
 from onnx_migrate.legacy_symbolics.registry import SymbolicEntry
 from onnx_migrate.legacy_symbolics.schema_checks import UndeclaredAttribute
 
@@ -68,8 +69,6 @@ class ExportStatus:
         :class:`~onnx_migrate.errors.VerificationError` means ONNX Runtime ran
         and its outputs disagree: ``onnx_runtime`` passed, ``accuracy`` failed.
         """
-        from onnx_migrate.errors import VerificationError
-
         if isinstance(exc, VerificationError) and self.onnx_runtime is None and "onnx_runtime" in planned:
             self.onnx_runtime = True
         for stage in planned:

@@ -46,15 +46,16 @@ def test_a_successful_export_passes_every_stage_it_runs(backend: str) -> None:
     assert result.report.status.failed_stage is None and result.report.error is None
 
 
-def test_a_capture_failure_fails_capture_and_every_later_stage() -> None:
+@pytest.mark.parametrize("backend", ["legacy", "dynamo"])
+def test_a_capture_failure_fails_capture_and_every_later_stage(backend: str) -> None:
     """Test: torch.export cannot capture: capture is the failed stage, later planned stages are False, verify's None."""
     with pytest.raises(CaptureError) as info:
-        onnx_migrate.export(_RefusesToTrace(), (torch.randn(2),), opset_version=13)
+        onnx_migrate.export(_RefusesToTrace(), (torch.randn(2),), opset_version=13, backend=backend)
     report = info.value.report
-    assert isinstance(report, onnx_migrate.ExportReport)
+    assert isinstance(report, onnx_migrate.ExportReport) and report.backend == backend
     assert _status(report) == {
-        "capture": False, "decomposition": False, "translation": False, "checker": False,
-        "onnx_runtime": None, "accuracy": None,
+        "capture": False, "decomposition": False if backend == "legacy" else None, "translation": False,
+        "checker": False, "onnx_runtime": None, "accuracy": None,
     }  # fmt: skip
     assert report.status.failed_stage == "capture"
     assert report.error is not None and report.error.startswith("CaptureError:")
