@@ -217,15 +217,20 @@ def parameter_data_ptrs_as_real(model: torch.nn.Module) -> Iterator[None]:
     if "data_ptr" in vars(torch.Tensor) or original is None:
         yield
         return
-    real = {name: t for name, t in _named_state(model)}
+    # Emptied when the block ends: whatever copied ``torch.Tensor``'s attributes meanwhile (torch._dynamo
+    # snapshots them when first imported, which can be during a capture) must not keep the model alive.
+    state: dict[str, Any] = {"model": model, "real": {name: t for name, t in _named_state(model)}}
 
     def data_ptr(self: torch.Tensor) -> int:
         try:
             return original(self)
         except RuntimeError:
+            if not state:
+                raise
             # A view (``weight[:]``) has its base's address plus its offset, as on real tensors.
             base = self if self._base is None else self._base
-            for name, current in _named_state(model):
+            real = state["real"]
+            for name, current in _named_state(state["model"]):
                 if current is base and name in real and real[name] is not base:
                     offset = self.storage_offset() - base.storage_offset()
                     return original(real[name]) + offset * self.element_size()
@@ -236,6 +241,7 @@ def parameter_data_ptrs_as_real(model: torch.nn.Module) -> Iterator[None]:
         yield
     finally:
         del torch.Tensor.data_ptr
+        state.clear()
 
 
 def _named_state(model: torch.nn.Module) -> Iterator[tuple[str, torch.Tensor]]:

@@ -79,7 +79,15 @@ class UnusedSymbolicWarning(OnnxMigrateWarning):
 
 
 class OnnxMigrateError(_torch_errors.OnnxExporterError):
-    """Base class of every error raised by onnx_migrate."""
+    """Base class of every error raised by onnx_migrate.
+
+    Attributes:
+        report: raised by an export, the :class:`~onnx_migrate.ExportReport` of that export, with
+            the stage that failed (``report.status.failed_stage``); ``None`` otherwise. Other
+            exceptions an export lets through carry it too, when they accept the attribute.
+    """
+
+    report: Any = None
 
 
 class SymbolicRegistrationError(OnnxMigrateError, ValueError):

@@ -6,7 +6,9 @@ assumption, instead of exports silently changing.
 
 from __future__ import annotations
 
+import gc
 import importlib.util
+import weakref
 
 import pytest
 import torch
@@ -157,6 +159,20 @@ def test_parameter_data_ptrs_as_real_relies_on_tensorbase_and_is_put_back() -> N
         assert "data_ptr" in vars(torch.Tensor)
         assert model.weight.data_ptr() == before and model.weight[1:].data_ptr() == before + 3 * 4
     assert "data_ptr" not in vars(torch.Tensor)
+
+
+def test_a_kept_copy_of_the_patched_data_ptr_does_not_keep_the_model_alive() -> None:
+    """Test: torch._dynamo snapshots ``torch.Tensor``'s attributes when first imported, which can be inside
+    the block; the patched function it keeps then must not hold the model or its weights."""
+    model = torch.nn.Linear(3, 2)
+    model_ref, weight_ref = weakref.ref(model), weakref.ref(model.weight)
+    with _torch_compat.parameter_data_ptrs_as_real(model):
+        kept = vars(torch.Tensor)["data_ptr"]
+    del model
+    gc.collect()
+    assert model_ref() is None and weight_ref() is None
+    real = torch.ones(2)
+    assert kept(real) == real.data_ptr()  # what is left still answers like torch's own method
 
 
 def test_input_guards_read_torch_exports_guard_code() -> None:

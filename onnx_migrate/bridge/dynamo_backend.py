@@ -38,7 +38,7 @@ from onnx_migrate.compat import capture as _capture
 from onnx_migrate.compat import finalize as _finalize
 from onnx_migrate.compat import save as _save
 from onnx_migrate.compat.export import ExportResult, _check, _new_report, _replay_warnings, _verify_result
-from onnx_migrate.compat.export_report import ExportReport
+from onnx_migrate.compat.export_report import ExportReport, recording_failure
 from onnx_migrate.compat.options import ExportOptions
 from onnx_migrate.errors import ExportOptionError, OnnxMigrateWarning
 from onnx_migrate.legacy_symbolics.export_context import OperatorExportTypes, active_export
@@ -79,7 +79,13 @@ def export_with_dynamo(
     report = _dynamo_report(options)
     build_opset = max(options.opset_version, TORCHLIB_OPSET)
     context = dataclasses.replace(options.export_context(), opset=build_opset)
-    with warnings.catch_warnings(record=True) as seen, _capture.training_mode(module, options.training):
+    with (
+        recording_failure(
+            report, verify=options.verify, checker=options.operator_export_type == OperatorExportTypes.ONNX
+        ),
+        warnings.catch_warnings(record=True) as seen,
+        _capture.training_mode(module, options.training),
+    ):
         warnings.simplefilter("always")
         # autograd.Function calls with a symbolic become one op each during capture; their
         # symbolics join the registry snapshot, so the table is built after capture.
@@ -94,10 +100,10 @@ def export_with_dynamo(
                 symbolics, build_opset, custom_opsets=options.custom_opsets, export_context=context, report=report
             )
             program = _run_torch_exporter(captured, table, options)
-            report.status.translation = True
         onnx_model = program.model
         _apply_legacy_keywords(onnx_model, captured, options)
         _check_opset(onnx_model, options, report)
+        report.status.translation = True
         result = _check(onnx_model, options, report)
         if options.verify:
             _verify_result(result, module, captured, report)

@@ -32,7 +32,7 @@ from onnx_migrate.compat import shadowing as _shadowing
 from onnx_migrate.compat import torch_registrations as _torch_registrations
 from onnx_migrate.compat import translate as _translate
 from onnx_migrate.compat import verify as _verify
-from onnx_migrate.compat.export_report import ExportReport
+from onnx_migrate.compat.export_report import ExportReport, recording_failure
 from onnx_migrate.compat.fx_symbolics import register_fx_symbolics
 from onnx_migrate.compat.options import ExportOptions
 from onnx_migrate.errors import ExportOptionError, OnnxMigrateWarning
@@ -207,7 +207,13 @@ def export(
     if registry is None:  # what torch.onnx.register_custom_op_symbolic registered is used too, never dropped
         report.adopted_symbolics = _torch_registrations.adopt_torch_registrations(symbolics)
     register_fx_symbolics(symbolics)
-    with warnings.catch_warnings(record=True) as seen, _capture.training_mode(module, options.training):
+    with (
+        recording_failure(
+            report, verify=options.verify, checker=options.operator_export_type == OperatorExportTypes.ONNX
+        ),
+        warnings.catch_warnings(record=True) as seen,
+        _capture.training_mode(module, options.training),
+    ):
         warnings.simplefilter("always")
         with (
             active_export(options.export_context()),
@@ -221,10 +227,10 @@ def export(
             )
             report.status.decomposition = True
             translated = _translate.translate(captured, symbolics, options.export_context(), report)
-            report.status.translation = True
             _shadowing.report_shadowed_symbolics(symbolics, options.opset_version, report)
             _name_drift.report_unused_custom_symbolics(symbolics, options.opset_version, report)
             onnx_model = _finalize.build_model(translated, captured, options, report)
+            report.status.translation = True
         result = _check(onnx_model, options, report)
         if options.verify:
             _verify_result(result, module, captured, report)

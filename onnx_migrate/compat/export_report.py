@@ -8,20 +8,47 @@ warnings seen, plus a per-stage status. Rendered with ``to_markdown()`` /
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 from collections import Counter
+from collections.abc import Iterator
 from typing import Any
 
+from onnx_migrate.errors import VerificationError
 from onnx_migrate.legacy_symbolics.registry import SymbolicEntry
 from onnx_migrate.legacy_symbolics.schema_checks import UndeclaredAttribute
 
-__all__ = ["AdoptedSymbolic", "ExportReport", "ExportStatus", "RoutedSymbolic", "ShadowedSymbolic", "SymbolicUse", "UnusedSymbolic"]
+__all__ = [
+    "STAGES",
+    "AdoptedSymbolic",
+    "ExportReport",
+    "ExportStatus",
+    "RoutedSymbolic",
+    "ShadowedSymbolic",
+    "SymbolicUse",
+    "UnusedSymbolic",
+    "describe_failure",
+    "recording_failure",
+]
+
+#: The stages of an export, in the order they run.
+STAGES = ("capture", "decomposition", "translation", "checker", "onnx_runtime", "accuracy")
 
 
 @dataclasses.dataclass
 class ExportStatus:
-    """One flag per stage: ``True`` passed, ``False`` failed, ``None`` not run."""
+    """One flag per stage (:data:`STAGES`, in order).
+
+    ``True``: the stage passed. ``False``: the stage failed, or was not reached
+    because an earlier one failed (:attr:`failed_stage` names the one that
+    failed). ``None``: not run because this export does not run it (``verify``
+    not asked for, no decomposition on ``backend="dynamo"``, no checker verdict
+    with ATen fallback or past 2 GB).
+
+    ``translation`` covers building the ONNX model from the captured program
+    (the symbolics, then names, dynamic dims and opset imports).
+    """
 
     capture: bool | None = None
     decomposition: bool | None = None
@@ -29,6 +56,33 @@ class ExportStatus:
     checker: bool | None = None
     onnx_runtime: bool | None = None
     accuracy: bool | None = None
+
+    @property
+    def failed_stage(self) -> str | None:
+        """The stage that failed (the first ``False``), or ``None``."""
+        return next((stage for stage in STAGES if getattr(self, stage) is False), None)
+
+    def mark_failed(self, planned: tuple[str, ...], exc: BaseException) -> None:
+        """After ``exc`` ended an export: every planned stage that had not passed becomes ``False``.
+
+        Stages pass in order, so the first of them is the one that failed. A
+        :class:`~onnx_migrate.errors.VerificationError` means ONNX Runtime ran
+        and its outputs disagree: ``onnx_runtime`` passed, ``accuracy`` failed.
+        """
+        if isinstance(exc, VerificationError) and self.onnx_runtime is None and "onnx_runtime" in planned:
+            self.onnx_runtime = True
+        for stage in planned:
+            if getattr(self, stage) is None:
+                setattr(self, stage, False)
+
+    def marks(self) -> dict[str, str]:
+        """``{stage: "passed" | "FAILED" | "not reached" | "not run"}`` for people."""
+        failed = self.failed_stage
+        marks = {}
+        for stage in STAGES:
+            flag = getattr(self, stage)
+            marks[stage] = {True: "passed", None: "not run"}.get(flag, "FAILED" if stage == failed else "not reached")
+        return marks
 
 
 @dataclasses.dataclass(frozen=True)
@@ -125,6 +179,8 @@ class ExportReport:
     routed_symbolics: list[RoutedSymbolic] = dataclasses.field(default_factory=list)
     unused_symbolics: list[UnusedSymbolic] = dataclasses.field(default_factory=list)
     adopted_symbolics: list[AdoptedSymbolic] = dataclasses.field(default_factory=list)
+    #: ``"Type: message"`` of the exception that ended a failed export (``None``: it did not fail).
+    error: str | None = None
 
     def record_keyword(self, name: str, how: str) -> None:
         self.keywords[name] = how
@@ -154,6 +210,8 @@ class ExportReport:
             "opset": self.opset,
             "backend": self.backend,
             "status": dataclasses.asdict(self.status),
+            "failed_stage": self.status.failed_stage,
+            "error": self.error,
             "keywords": dict(self.keywords),
             "symbolics": [dataclasses.asdict(use) | {"count": self.op_counts[use.op]} for use in self.symbolics.values()],
             "decomposed": list(self.decomposed),
@@ -176,9 +234,10 @@ class ExportReport:
     def to_markdown(self) -> str:
         lines = [f"# onnx_migrate export report (opset {self.opset}, backend {self.backend})", ""]
         lines.append("## Stages")
-        for stage, flag in dataclasses.asdict(self.status).items():
-            mark = {True: "passed", False: "FAILED", None: "not run"}[flag]
-            lines.append(f"- {stage}: {mark}")
+        lines += [f"- {stage}: {mark}" for stage, mark in self.status.marks().items()]
+        if self.error is not None:
+            failed = self.status.failed_stage
+            lines += ["", "## Failure", "", f"The export failed{f' at {failed}' if failed else ''}: {self.error}"]
         if self.keywords:
             lines += ["", "## Legacy keywords", "", "| keyword | how it was honoured |", "|---|---|"]
             lines += [f"| `{k}` | {v} |" for k, v in self.keywords.items()]
@@ -228,3 +287,49 @@ class ExportReport:
 
     def __str__(self) -> str:
         return self.to_markdown()
+
+
+def _error_text(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+@contextlib.contextmanager
+def recording_failure(report: ExportReport, *, verify: bool, checker: bool = True) -> Iterator[None]:
+    """Around an export's stages: a failure is written into ``report`` and the report rides on the exception.
+
+    The stage that raised and the planned stages after it become ``False``,
+    ``report.error`` keeps the exception's text, and ``exc.report`` is the report,
+    so whoever catches the error (``onnx-migrate run``, ``check``, the user's
+    ``except``) can say which stage failed.
+
+    Args:
+        report: the export's report; ``report.backend`` tells whether decomposition runs.
+        verify: whether ONNX Runtime and the accuracy comparison were asked for.
+        checker: whether the checker's verdict counts (not with ATen fallback).
+    """
+    planned = tuple(
+        stage
+        for stage in STAGES
+        if (stage != "decomposition" or report.backend == "legacy")
+        and (stage != "checker" or checker)
+        and (stage not in ("onnx_runtime", "accuracy") or verify)
+    )
+    try:
+        yield
+    except BaseException as exc:
+        report.status.mark_failed(planned, exc)
+        report.error = _error_text(exc)
+        if getattr(exc, "report", None) is None:
+            try:
+                exc.report = report  # type: ignore[attr-defined]
+            except AttributeError:  # an exception type that refuses new attributes keeps its message only
+                pass
+        raise
+
+
+def describe_failure(exc: BaseException) -> str:
+    """``"Type: message"``, led by the failed stage when the exception carries an export's report."""
+    report = getattr(exc, "report", None)
+    stage = report.status.failed_stage if isinstance(report, ExportReport) else None
+    return f"{stage} failed: {_error_text(exc)}" if stage else _error_text(exc)

@@ -68,6 +68,7 @@ __all__ = [
     "LEGACY_MODULES",
     "LEGACY_ONLY_KEYWORDS",
     "Installation",
+    "RoutedError",
     "RoutedExport",
     "install",
     "is_installed",
@@ -152,6 +153,31 @@ _MISSING = _Missing()
 
 
 @dataclasses.dataclass(frozen=True)
+class RoutedError:
+    """What is kept of the exception a routed ``torch.onnx.export`` call raised: its type and message.
+
+    Not the exception itself: its traceback's frames hold the model and the inputs,
+    and the record lives as long as the process.
+    """
+
+    type: str
+    message: str
+
+    #: Longest message kept (a message quoting a whole graph must not grow the record without bound).
+    MAX_MESSAGE = 20_000
+
+    @classmethod
+    def of(cls, exc: BaseException) -> RoutedError:
+        message = str(exc)
+        if len(message) > cls.MAX_MESSAGE:
+            message = message[: cls.MAX_MESSAGE] + f" ... [{len(message) - cls.MAX_MESSAGE} more characters]"
+        return cls(type(exc).__name__, message)
+
+    def __str__(self) -> str:
+        return f"{self.type}: {self.message}" if self.message else self.type
+
+
+@dataclasses.dataclass(frozen=True)
 class RoutedExport:
     """One ``torch.onnx.export`` call seen while installed.
 
@@ -161,9 +187,11 @@ class RoutedExport:
         model: the model's class name.
         destination: the ``f`` argument as text, or ``None``.
         call_site: ``file:line`` of the call in the user's code.
-        report: the :class:`~onnx_migrate.ExportReport` (onnx_migrate route, on success); the
-            model itself is not kept, so recording costs no memory for weights.
-        error: the exception the call raised, if any (it was re-raised to the caller).
+        report: the :class:`~onnx_migrate.ExportReport` (onnx_migrate route; after a failure it
+            names the stage that failed); the model itself is not kept, so recording costs no
+            memory for weights.
+        error: the type and message of the exception the call raised, if any (the exception
+            itself was re-raised to the caller and is not kept).
     """
 
     route: str
@@ -172,7 +200,7 @@ class RoutedExport:
     destination: str | None
     call_site: str
     report: ExportReport | None = None
-    error: BaseException | None = None
+    error: RoutedError | None = None
 
 
 @dataclasses.dataclass
@@ -471,7 +499,7 @@ def _routing_export(original: Any) -> Callable[..., Any]:
             try:
                 outcome = original(model, args, f, *legacy_args, **kwargs)
             except BaseException as exc:
-                _record(RoutedExport(route="torch", error=exc, **record))
+                _record(RoutedExport(route="torch", error=RoutedError.of(exc), **record))
                 raise
             _record(RoutedExport(route="torch", **record))
             return outcome
@@ -480,7 +508,16 @@ def _routing_export(original: Any) -> Callable[..., Any]:
         try:
             result = onnx_migrate_export(model, args, f, **_legacy_keywords(legacy_args, kwargs))
         except BaseException as exc:
-            _record(RoutedExport(route="onnx_migrate", error=exc, **record))
+            # The report of a failed export rides on the exception (which stage failed, and why).
+            report = getattr(exc, "report", None)
+            _record(
+                RoutedExport(
+                    route="onnx_migrate",
+                    error=RoutedError.of(exc),
+                    report=report if isinstance(report, ExportReport) else None,
+                    **record,
+                )
+            )
             raise
         _record(RoutedExport(route="onnx_migrate", report=result.report, **record))
         return result

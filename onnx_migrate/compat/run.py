@@ -152,7 +152,7 @@ def _as_dict(entry: Any) -> dict[str, Any]:
         "model": entry.model,
         "destination": entry.destination,
         "call_site": entry.call_site,
-        "error": None if entry.error is None else f"{type(entry.error).__name__}: {entry.error}",
+        "error": None if entry.error is None else str(entry.error),
     }
     if entry.report is not None:
         data["report"] = entry.report.to_dict()
@@ -172,7 +172,7 @@ def _as_text(routed: list[Any]) -> str:
         status = (
             "OK"
             if entry.error is None
-            else f"FAILED ({type(entry.error).__name__}: {str(entry.error).splitlines()[0] if str(entry.error) else ''})"
+            else f"FAILED ({entry.error.type}: {entry.error.message.splitlines()[0] if entry.error.message else ''})"
         )
         target = f" -> {entry.destination}" if entry.destination else ""
         lines.append("")
@@ -187,10 +187,9 @@ def _as_text(routed: list[Any]) -> str:
 def _report_text(report: Any) -> list[str]:
     """An :class:`ExportReport` for a terminal: aligned plain lines (its Markdown is for files and tickets)."""
     data = report.to_dict()
-    marks = {True: "passed", False: "FAILED", None: "not run"}
     lines = [
         f"opset {data['opset']}, backend {data['backend']}; "
-        + ", ".join(f"{stage} {marks[flag]}" for stage, flag in data["status"].items() if flag is not None)
+        + ", ".join(f"{stage} {mark}" for stage, mark in report.status.marks().items() if mark != "not run")
     ]
     if data["keywords"]:
         lines.append("legacy keywords:")

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import gc
 import sys
 import warnings
+import weakref
 from typing import Any
 
 import numpy as np
@@ -16,7 +18,14 @@ from test_torchscript_disabled import torchscript_disabled  # noqa: F401 - fixtu
 
 import onnx_migrate
 from onnx_migrate import _torch_compat
-from onnx_migrate.compat.install import LEGACY_MODULES, install, is_installed, routed_exports, uninstall
+from onnx_migrate.compat.install import (
+    LEGACY_MODULES,
+    RoutedError,
+    install,
+    is_installed,
+    routed_exports,
+    uninstall,
+)
 from onnx_migrate.errors import OnnxMigrateWarning, SymbolicRegistrationError
 from onnx_migrate.legacy_symbolics.registry import SymbolicRegistry
 
@@ -206,11 +215,51 @@ def test_exported_programs_always_go_to_torch(torch_export_calls) -> None:
 
 
 def test_failed_exports_are_recorded_and_raised_unchanged(tmp_path) -> None:
-    """Test: the user sees onnx_migrate's error as is; the record keeps it for the run report."""
+    """Test: the user sees onnx_migrate's error as is; the record keeps its type and message for the run report."""
     with install(), pytest.raises(onnx_migrate.OnnxMigrateError) as info:
         torch.onnx.export(_TinyNet(), (torch.randn(2, 3),), str(tmp_path / "m.onnx"), opset_version=99, dynamo=False)
-    assert routed_exports()[-1].error is info.value
+    error = routed_exports()[-1].error
+    assert error is not None and error.type == "ExportOptionError" and error.message == str(info.value)
+    assert str(error) == f"ExportOptionError: {info.value}"
     assert isinstance(info.value, torch.onnx.errors.OnnxExporterError)
+
+
+def test_a_routed_error_keeps_a_bounded_message() -> None:
+    """Test: a huge message (a whole graph quoted) is cut, saying how much was left out."""
+    error = RoutedError.of(RuntimeError("x" * (RoutedError.MAX_MESSAGE + 5)))
+    assert error.type == "RuntimeError" and error.message.endswith("x ... [5 more characters]")
+    assert len(error.message) < RoutedError.MAX_MESSAGE + 40
+
+
+class _RefusesToTrace(torch.nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.fc = torch.nn.Linear(3, 2)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        raise RuntimeError("this forward refuses to be traced")
+
+
+def _export_and_forget(model: torch.nn.Module, example: torch.Tensor) -> None:
+    """Export through install(); a failure is caught here, so no frame of this test keeps its traceback."""
+    with install():
+        try:
+            torch.onnx.export(model, (example,), None, opset_version=13, dynamo=False)
+        except onnx_migrate.OnnxMigrateError:
+            pass
+
+
+@pytest.mark.parametrize("model_class", [_TinyNet, _RefusesToTrace], ids=["exported", "export-failed"])
+def test_routed_exports_do_not_keep_models_or_inputs_alive(model_class: type[torch.nn.Module]) -> None:
+    """Test: after an export through install() (a failed one too), the model and its inputs are garbage-collected."""
+    model, example = model_class(), torch.randn(2, 3)
+    model_ref, example_ref = weakref.ref(model), weakref.ref(example)
+    _export_and_forget(model, example)
+    assert routed_exports()[-1].model == model_class.__name__
+    del model, example
+    gc.collect()
+    assert model_ref() is None, [type(r).__name__ for r in gc.get_referrers(model_ref())]
+    assert example_ref() is None
 
 
 def test_is_in_onnx_export_is_true_during_the_export_only() -> None:

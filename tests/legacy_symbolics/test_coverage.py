@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from onnx_migrate.legacy_symbolics import coverage
+import symbolic_coverage as coverage
+
 from onnx_migrate.legacy_symbolics.registry import SymbolicRegistry
 
 REPO = Path(__file__).resolve().parents[2]
@@ -166,7 +167,8 @@ def test_command_loads_no_legacy_exporter_module() -> None:
         import json, sys
         import torch, torch.onnx
         before = set(sys.modules)
-        from onnx_migrate.legacy_symbolics import coverage
+        sys.path.insert(0, "tools")
+        import symbolic_coverage as coverage
         coverage.compute_coverage([13])
         loaded = sorted(m for m in set(sys.modules) - before if "torchscript_exporter" in m or m.startswith("torch.onnx.symbolic"))
         print(json.dumps(loaded))
@@ -179,4 +181,4 @@ def test_command_loads_no_legacy_exporter_module() -> None:
 def test_docs_keep_the_generated_report() -> None:
     text = (REPO / "docs" / "coverage.md").read_text()
     assert text.startswith("# Symbolic library coverage")
-    assert "python -m onnx_migrate.legacy_symbolics.coverage --format markdown" in text
+    assert "python tools/symbolic_coverage.py --format markdown" in text

@@ -16,9 +16,7 @@ import torch
 import torch.onnx
 from _legacy_surface import class_members, legacy_dir, module_names
 
-from onnx_migrate.compat.install import install, is_installed, uninstall
-from onnx_migrate.compat.removed_paths import DeprecatedModule
-from onnx_migrate.legacy_symbolics.surface_manifest import (
+from surface_manifest import (
     PENDING_REASON,
     Status,
     Surface,
@@ -26,6 +24,9 @@ from onnx_migrate.legacy_symbolics.surface_manifest import (
     quiet_removed_names,
     resolve_target,
 )
+
+from onnx_migrate.compat.install import install, is_installed, uninstall
+from onnx_migrate.compat.removed_paths import DeprecatedModule
 
 MANIFEST = load_manifest()
 PLAIN_SURFACES = [s for s in MANIFEST.surfaces.values() if not s.installed]
@@ -124,7 +125,7 @@ def test_every_name_torch_exposes_is_in_the_manifest(surface: Surface) -> None:
     forgotten = sorted(torch_names - set(surface.entries))
     assert forgotten == [], (
         f"torch's legacy {surface.legacy} exposes names the manifest does not list: {forgotten}. "
-        "Add each to onnx_migrate/legacy_symbolics/surface_manifest.toml as implemented, aliased or absent (with a reason)."
+        "Add each to tools/surface_manifest.toml as implemented, aliased or absent (with a reason)."
     )
 
 

@@ -22,6 +22,7 @@ from onnx_migrate.compat.check.model_check import check_pair
 from onnx_migrate.compat.check.reference_file import ReferenceModelError, load_reference
 from onnx_migrate.compat.check.result import CheckResult
 from onnx_migrate.compat.check.script import LEGACY_REFERENCE
+from onnx_migrate.compat.export_report import describe_failure
 
 __all__ = ["check"]
 
@@ -78,7 +79,7 @@ def check(
         with rng_neutral():
             candidate.proto = onnx_migrate_export(model, args, f, **export_kwargs).model_proto
     except Exception as exc:  # noqa: BLE001 - the failure is the finding
-        candidate.error = f"{type(exc).__name__}: {exc}"
+        candidate.error = describe_failure(exc)
     reference_side = _capture(model, args, None, legacy_keywords, call_site)
     if exporter is not None:
         try:

@@ -32,6 +32,7 @@ from onnx_migrate._torch_compat import pytree
 from onnx_migrate.compat import install as _install
 from onnx_migrate.compat.check.legacy_reference import LegacyExporter, rng_neutral
 from onnx_migrate.compat.check.result import SkippedExport
+from onnx_migrate.compat.export_report import describe_failure
 
 __all__ = [
     "CandidateHook",
@@ -109,11 +110,6 @@ def _call_site(frame: types.FrameType | None) -> str:
     return f"{frame.f_code.co_filename}:{frame.f_lineno}" if frame is not None else "?"
 
 
-def _describe(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
-
-
 # -- the hooks -----------------------------------------------------------------------------------
 
 
@@ -144,7 +140,7 @@ class _Hook:
         try:
             return self.export(record, model, args, f, legacy_args, kwargs)
         except BaseException as exc:
-            record.error = _describe(exc)
+            record.error = describe_failure(exc)
             raise
 
     def pass_through(self, model: Any, args: Any, f: Any, *legacy_args: Any, **kwargs: Any) -> Any:

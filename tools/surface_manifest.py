@@ -4,8 +4,9 @@
 (``symbolic_helper``, ``symbolic_opset9``, ``GraphContext``, ``torch.onnx`` ...),
 every public and underscore name torch's legacy exporter exposed, marked
 *implemented*, *aliased* or *absent* (with the reason). This module loads it and
-resolves names against onnx_migrate's stand-ins, so tests, the docs and the
-migration report share one answer to "does ``symbolic_helper._foo`` still work?".
+resolves names against onnx_migrate's stand-ins, so the tests and the docs share
+one answer to "does ``symbolic_helper._foo`` still work?". A developer tool: it is
+not installed with the package (nothing at run time reads it).
 
 >>> manifest = load_manifest()
 >>> manifest.entry("symbolic_helper", "parse_args").status
@@ -213,7 +214,7 @@ def _parse_surface(key: str, raw: dict[str, Any], reasons: dict[str, str]) -> Su
 
 @functools.cache
 def load_manifest() -> Manifest:
-    """Read ``surface_manifest.toml`` (cached: it is package data)."""
+    """Read ``surface_manifest.toml`` (cached: it does not change while the tests run)."""
     data = tomllib.loads(MANIFEST_PATH.read_text(encoding="utf-8"))
     reasons: dict[str, str] = dict(data.get("reasons", {}))
     surfaces = {key: _parse_surface(key, raw, reasons) for key, raw in data["surfaces"].items()}
