@@ -4,9 +4,11 @@ torch's new exporter calls the wrapper while it translates an FX node. The
 wrapper finds torch's node recorder, rebuilds the legacy arguments, calls the
 symbolic with a :class:`~onnx_migrate.bridge.graph_context.BridgeGraphContext`,
 and hands torch back ``onnx_ir`` values it may rename (one per output of the
-op). When the symbolic fails, the error names the symbolic, the op and the FX
-node, and chains the original exception, instead of surfacing as the last link
-of torch's and onnxscript's wrappers.
+op). Binding, the call, its errors and the checks of what it returned are the
+legacy backend's own (:mod:`onnx_migrate.compat.symbolic_call`): when the
+symbolic fails, the error names the symbolic, the op and the FX node, and chains
+the original exception, instead of surfacing as the last link of torch's and
+onnxscript's wrappers.
 """
 
 from __future__ import annotations

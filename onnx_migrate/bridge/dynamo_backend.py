@@ -50,8 +50,6 @@ _OPSET_LOGGERS = ("torch.onnx._internal.exporter._compat", "onnxscript.version_c
 class DynamoBackend(ExportBackend):
     """torch's new exporter translates; the registered legacy symbolics join it as a translation table."""
 
-    name = "dynamo"
-
     def new_report(self, options: ExportOptions) -> ExportReport:
         """The legacy backend's report, with what the dynamo backend does differently."""
         return _dynamo_report(options)

@@ -24,8 +24,6 @@ __all__ = ["LegacyBackend"]
 class LegacyBackend(ExportBackend):
     """Capture, selective decomposition, our translator, finalization."""
 
-    name = "legacy"
-
     def prepare(self, symbolics: SymbolicRegistry, report: ExportReport, *, default_registry: bool) -> None:
         """What ``torch.onnx.register_custom_op_symbolic`` registered is used too (default registry only); FX helpers."""
         if default_registry:

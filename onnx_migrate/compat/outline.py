@@ -85,9 +85,6 @@ class ExportBackend:
     Subclasses implement :meth:`translate` and override the other hooks where they differ.
     """
 
-    #: The ``backend=`` keyword value that selects this backend.
-    name: str = ""
-
     def new_report(self, options: ExportOptions) -> ExportReport:
         """The report, with how each legacy keyword is honoured."""
         return new_report(options)

@@ -4,8 +4,9 @@ Per ``call_function`` node: find the symbolic (exact name, then the in-place
 name stripped: ``aten::relu_`` -> ``aten::relu``), build its arguments as the
 legacy exporter passed them (every schema argument, in schema order, defaults
 filled in; tensors as values, non-tensors as ``prim::Constant``-like values,
-lists as ``prim::ListConstruct``-like values), call it with a ``GraphContext``,
-and check what it returns. Ops with no symbolic follow ``operator_export_type``.
+lists as ``prim::ListConstruct``-like values), call it with a ``GraphContext``
+and check what it returns (:mod:`onnx_migrate.compat.symbolic_call`, shared with
+the dynamo backend's bridge). Ops with no symbolic follow ``operator_export_type``.
 """
 
 from __future__ import annotations

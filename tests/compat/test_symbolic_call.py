@@ -72,3 +72,21 @@ def test_none_for_an_output_the_model_reads_names_the_output_the_op_and_the_line
     assert "topk_values_only for aten::topk" in message
     assert "returned None for output 1, which the model uses" in message
     assert "%topk" in message and "torch.topk(x, 2).indices" in message  # the FX node and the model line
+
+
+def retyping_relu(g: Any, self: Any) -> Any:
+    """Changes the element type of the value it received instead of casting it."""
+    self.setType(self.type().with_dtype(torch.int64))
+    return g.op("Relu", self)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_symbolic_that_retypes_its_input_fails_on_both_backends(
+    backend: str, default_registry: SymbolicRegistry
+) -> None:
+    default_registry.register("aten::relu", 18, retyping_relu, custom=True)
+    with pytest.raises(TranslationError) as info:
+        onnx_migrate.export(torch.nn.ReLU(), (torch.randn(2, 3),), backend=backend, registry=default_registry, opset_version=18)
+    message = str(info.value)
+    assert "retyping_relu for aten::relu (opset 18) changed its input" in message
+    assert "element type FLOAT -> INT64" in message and "g.op('Cast'" in message
