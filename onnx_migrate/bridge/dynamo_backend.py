@@ -1,14 +1,17 @@
 """``onnx_migrate.export(..., backend="dynamo")``: the legacy signature on torch's new exporter.
 
-The model is captured exactly as the legacy backend captures it (legacy ``args``
-forms, ``training``, ``dynamic_axes``, ``strict``), then handed to the public
+:class:`DynamoBackend` is the translation step of the export outline
+(:mod:`onnx_migrate.compat.outline`), which captures the model exactly as for
+the legacy backend (legacy ``args`` forms, ``training``, ``dynamic_axes``,
+``strict``, the capture cache) and checks, verifies and saves the result. The
+captured program is handed to the public
 ``torch.onnx.export(program, dynamo=True, custom_translation_table=...)`` with a
 table of every registered legacy symbolic (:func:`~onnx_migrate.bridge.translation_table`),
 so torchlib lowers every other op; ``autograd.Function`` classes with a
 ``symbolic`` staticmethod are kept as one node each, as on the legacy backend.
 The legacy keywords torch drops are applied
 to the result: ``dynamic_axes`` dim names, ``custom_opsets``,
-``export_params`` / ``keep_initializers_as_inputs``, ``verify``, atomic saving.
+``export_params`` / ``keep_initializers_as_inputs``.
 
 torch's new exporter builds opset-18 graphs and lowers them to an older opset
 only when the ONNX version converter manages to; when the model comes back at a
