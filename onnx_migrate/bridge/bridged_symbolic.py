@@ -4,15 +4,16 @@ torch's new exporter calls the wrapper while it translates an FX node. The
 wrapper finds torch's node recorder, rebuilds the legacy arguments, calls the
 symbolic with a :class:`~onnx_migrate.bridge.graph_context.BridgeGraphContext`,
 and hands torch back ``onnx_ir`` values it may rename (one per output of the
-op). When the symbolic fails, the error names the symbolic, the op and the FX
-node, and chains the original exception, instead of surfacing as the last link
-of torch's and onnxscript's wrappers.
+op). Binding, the call, its errors and the checks of what it returned are the
+legacy backend's own (:mod:`onnx_migrate.compat.symbolic_call`): when the
+symbolic fails, the error names the symbolic, the op and the FX node, and chains
+the original exception, instead of surfacing as the last link of torch's and
+onnxscript's wrappers.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import numbers
 import re
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -27,17 +28,28 @@ from onnx_migrate.bridge.graph_context import BridgeGraphBuilder, BridgeGraphCon
 from onnx_migrate.compat import fx_nodes
 from onnx_migrate.compat.export_report import ExportReport
 from onnx_migrate.compat.fx_nodes import bind_schema_arguments
-from onnx_migrate.compat.translate import fit_to_signature
-from onnx_migrate.errors import OnnxMigrateError, TranslationError
+from onnx_migrate.compat.symbolic_call import (
+    SYMBOLIC_ERROR_MARK,
+    ExpectedOutputs,
+    SymbolicCall,
+    check_inputs_untouched,
+    check_outputs,
+    fit_to_signature,
+    symbolic_errors,
+    watch_inputs,
+)
 from onnx_migrate.legacy_symbolics.export_context import ExportContext, active_export
 from onnx_migrate.legacy_symbolics.graph_context import SourceNode
 from onnx_migrate.legacy_symbolics.registry import SymbolicEntry
-from onnx_migrate.legacy_symbolics.values import ConstantValue, ListValue, Value, as_value
+from onnx_migrate.legacy_symbolics.values import ConstantValue, ListValue, Value
 
 __all__ = ["BRIDGE_ERROR_MARK", "BridgeSession", "bridged_symbolic"]
 
 #: Attribute set on errors raised by a bridged symbolic, so the export can find them in torch's chain.
-BRIDGE_ERROR_MARK = "_onnx_migrate_bridged_symbolic"
+BRIDGE_ERROR_MARK = SYMBOLIC_ERROR_MARK
+
+#: How a bridged call came about, in the location its errors give.
+_EXPORTER = " with torch.onnx.export(dynamo=True)"
 
 
 @dataclasses.dataclass
@@ -103,18 +115,6 @@ def _source_node(qualified: str, fx_node: torch.fx.Node | None, inputs: list[Val
     )
 
 
-def _where(qualified: str, fx_node: torch.fx.Node | None, entry: SymbolicEntry) -> str:
-    if fx_node is not None:
-        parts = [f"While translating node {fx_node.format_node()} with torch.onnx.export(dynamo=True)"]
-        line = fx_nodes.source_line(fx_node)
-        if line:
-            parts.append(f"  model code: {line}")
-    else:
-        parts = [f"While translating a call of {qualified} with torch.onnx.export(dynamo=True)"]
-    parts.append(f"  symbolic: {entry.origin} (registered at opset {entry.opset}{', custom' if entry.custom else ''})")
-    return "\n".join(parts)
-
-
 def _run(
     qualified: str,
     schema: Any,
@@ -136,120 +136,44 @@ def _run(
     )
     if session.report is not None:
         session.report.record_symbolic(qualified, entry)
-    try:
-        with active_export(session.export_context):
-            names = [name for name, _, _ in bind_schema_arguments(schema, args, kwargs)]
-            call_args, call_kwargs = fit_to_signature(entry.fn, values, explicit, names)
-            result = entry.fn(g, *call_args, **call_kwargs)
-        outputs = _Outputs(qualified, schema, entry, fx_node, g).check(result)
-    except OnnxMigrateError as exc:
-        if not getattr(exc, BRIDGE_ERROR_MARK, False):
-            exc.add_note(_where(qualified, fx_node, entry))
-            setattr(exc, BRIDGE_ERROR_MARK, True)
-        raise
-    except Exception as exc:
-        error = TranslationError(
-            f"The symbolic function {entry.origin} for {qualified} (opset {session.opset}) raised "
-            f"{type(exc).__name__}: {exc}\n{_where(qualified, fx_node, entry)}"
-        )
-        setattr(error, BRIDGE_ERROR_MARK, True)
-        raise error from exc
+    call = SymbolicCall(entry, qualified, session.opset, fx_node, _EXPORTER)
+    expected = ExpectedOutputs.of_node(fx_node) if fx_node is not None else ExpectedOutputs.of_schema(schema)
+    with active_export(session.export_context), symbolic_errors(call):
+        names = [name for name, _, _ in bind_schema_arguments(schema, args, kwargs)]
+        call_args, call_kwargs = fit_to_signature(entry.fn, values, explicit, names)
+        watched = watch_inputs([*call_args, *call_kwargs.values()])
+        result = entry.fn(g, *call_args, **call_kwargs)
+    check_inputs_untouched(call, watched)
+    with symbolic_errors(call):
+        outputs = _for_torch(check_outputs(call, result, expected), g)
     _onnxscript_compat.record_functions(recorder, session.builder.functions)
     return outputs
 
 
-@dataclasses.dataclass
-class _Outputs:
-    """Checks what a symbolic returned and turns it into the values torch expects."""
+def _for_torch(checked: Value | tuple[Value | None, ...], g: BridgeGraphContext) -> ir.Value | tuple[ir.Value, ...]:
+    """The checked outputs as torch takes them: values of this call's nodes, each returned once.
 
-    qualified: str
-    schema: Any
-    entry: SymbolicEntry
-    fx_node: torch.fx.Node | None
-    g: BridgeGraphContext
+    torch renames what a translation returns, so an input or an earlier node's
+    output is passed through an ``Identity``; an output the model does not read
+    and the symbolic left ``None`` gets a placeholder (removed with the unused nodes).
+    """
+    used: set[int] = set()
+    if not isinstance(checked, tuple):
+        return _owned(checked, g, used)
+    return tuple(_placeholder(g) if item is None else _owned(item, g, used) for item in checked)
 
-    def _error(self, what: str) -> TranslationError:
-        error = TranslationError(
-            f"The symbolic function {self.entry.origin} for {self.qualified} {what}\n"
-            f"{_where(self.qualified, self.fx_node, self.entry)}"
-        )
-        setattr(error, BRIDGE_ERROR_MARK, True)
-        return error
 
-    def _expected(self) -> tuple[bool, int | None]:
-        """``(several outputs?, how many)``, from the FX node's example value, else the schema."""
-        if self.fx_node is not None:
-            example = self.fx_node.meta.get("val")
-            if isinstance(example, (list, tuple)):
-                return True, len(example)
-            return False, 1
-        returns = list(getattr(self.schema, "returns", ()))
-        if len(returns) == 1 and str(returns[0].type).endswith("[]"):
-            return True, None
-        return len(returns) > 1, len(returns) or 1
+def _placeholder(g: BridgeGraphContext) -> ir.Value:
+    return g.op("Constant", value_t=torch.zeros(0)).ir_value
 
-    def check(self, result: Any) -> Any:
-        multi, expected = self._expected()
-        if result is None:
-            raise self._error(
-                f"returned None; it must return the output value{'s' if multi else ''} built with g.op(...)."
-            )
-        if isinstance(result, ListValue):
-            result = tuple(result.items)
-        used: set[int] = set()
-        if not multi:
-            if isinstance(result, (list, tuple)):
-                # Legacy symbolics may return (out, None) for single-output ops.
-                if not result or result[0] is None:
-                    raise self._error(f"returned {result!r:.120}; it must return one value.")
-                result = result[0]
-            return self._output(result, used)
-        if not isinstance(result, (list, tuple)) or (expected is not None and len(result) < expected):
-            got = len(result) if isinstance(result, (list, tuple)) else 1
-            raise self._error(
-                f"returned {got} value(s), but the op has {expected} outputs; return a tuple of {expected} "
-                "values (None for outputs the model does not use)."
-            )
-        items = list(result)[:expected] if expected is not None else list(result)
-        unused = self._unused_outputs(len(items))
-        outputs = []
-        for index, item in enumerate(items):
-            if item is None:
-                if index not in unused:
-                    raise self._error(
-                        f"returned None for output {index}, which the model uses; return a value built with g.op(...)."
-                    )
-                outputs.append(self._placeholder())
-            else:
-                outputs.append(self._output(item, used))
-        return tuple(outputs)
 
-    def _unused_outputs(self, count: int) -> set[int]:
-        if self.fx_node is None:
-            return set(range(count))  # cannot tell: trust the symbolic, as legacy did
-        used = {user.args[1] for user in self.fx_node.users if len(user.args) > 1 and isinstance(user.args[1], int)}
-        return set(range(count)) - used
-
-    def _placeholder(self) -> ir.Value:
-        """A value for an output nothing reads (removed with the unused nodes)."""
-        return self.g.op("Constant", value_t=torch.zeros(0)).ir_value
-
-    def _output(self, item: Any, used: set[int]) -> ir.Value:
-        if isinstance(item, ir.Value):
-            item = Value.wrap(item)
-        elif isinstance(item, (numbers.Number, torch.Tensor)) and not isinstance(item, Value):
-            item = as_value(item)
-        if not isinstance(item, Value):
-            raise self._error(
-                f"returned a {type(item).__name__} ({item!r:.80}); it must return values built with g.op(...)."
-            )
-        if isinstance(item, (ConstantValue, ListValue)):
-            item = self.g.op("Identity", item)
-        value = item.ir_value
-        producer = value.producer()
-        owned = producer is not None and any(node is producer for node in self.g.recorded_nodes())
-        if not owned or id(value) in used:
-            # torch renames what a translation returns: never an input or an earlier node's output.
-            value = self.g.op("Identity", item).ir_value
-        used.add(id(value))
-        return value
+def _owned(item: Value, g: BridgeGraphContext, used: set[int]) -> ir.Value:
+    if isinstance(item, (ConstantValue, ListValue)):
+        item = g.op("Identity", item)
+    value = item.ir_value
+    producer = value.producer()
+    owned = producer is not None and any(node is producer for node in g.recorded_nodes())
+    if not owned or id(value) in used:
+        value = g.op("Identity", item).ir_value
+    used.add(id(value))
+    return value

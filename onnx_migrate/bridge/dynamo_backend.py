@@ -1,14 +1,17 @@
 """``onnx_migrate.export(..., backend="dynamo")``: the legacy signature on torch's new exporter.
 
-The model is captured exactly as the legacy backend captures it (legacy ``args``
-forms, ``training``, ``dynamic_axes``, ``strict``), then handed to the public
+:class:`DynamoBackend` is the translation step of the export outline
+(:mod:`onnx_migrate.compat.outline`), which captures the model exactly as for
+the legacy backend (legacy ``args`` forms, ``training``, ``dynamic_axes``,
+``strict``, the capture cache) and checks, verifies and saves the result. The
+captured program is handed to the public
 ``torch.onnx.export(program, dynamo=True, custom_translation_table=...)`` with a
 table of every registered legacy symbolic (:func:`~onnx_migrate.bridge.translation_table`),
 so torchlib lowers every other op; ``autograd.Function`` classes with a
 ``symbolic`` staticmethod are kept as one node each, as on the legacy backend.
 The legacy keywords torch drops are applied
 to the result: ``dynamic_axes`` dim names, ``custom_opsets``,
-``export_params`` / ``keep_initializers_as_inputs``, ``verify``, atomic saving.
+``export_params`` / ``keep_initializers_as_inputs``.
 
 torch's new exporter builds opset-18 graphs and lowers them to an older opset
 only when the ONNX version converter manages to; when the model comes back at a
@@ -22,32 +25,62 @@ import contextlib
 import dataclasses
 import logging
 import warnings
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import IO, Any
 
 import onnx_ir as ir
 import torch
 
-from onnx_migrate import _torch_compat
 from onnx_migrate.bridge._onnxscript_compat import TORCHLIB_OPSET
 from onnx_migrate.bridge.bridged_symbolic import BRIDGE_ERROR_MARK
 from onnx_migrate.bridge.translation_table import translation_table
-from onnx_migrate.compat import autograd_functions as _autograd_functions
 from onnx_migrate.compat import capture as _capture
 from onnx_migrate.compat import finalize as _finalize
-from onnx_migrate.compat import save as _save
-from onnx_migrate.compat.export import ExportResult, _check, _new_report, _replay_warnings, _verify_result
-from onnx_migrate.compat.export_report import ExportReport, recording_failure
+from onnx_migrate.compat.export_report import ExportReport
 from onnx_migrate.compat.options import ExportOptions
-from onnx_migrate.errors import ExportOptionError, OnnxMigrateWarning
-from onnx_migrate.legacy_symbolics.export_context import OperatorExportTypes, active_export
+from onnx_migrate.compat.outline import ExportBackend, ExportResult, new_report, run_export
+from onnx_migrate.errors import OnnxMigrateWarning
+from onnx_migrate.legacy_symbolics.export_context import ExportContext, OperatorExportTypes
 from onnx_migrate.legacy_symbolics.registry import SymbolicRegistry
 
-__all__ = ["export_with_dynamo"]
+__all__ = ["DynamoBackend", "export_with_dynamo"]
 
 #: Loggers whose messages about the opset this module replaces with one clear warning.
 _OPSET_LOGGERS = ("torch.onnx._internal.exporter._compat", "onnxscript.version_converter")
+
+
+class DynamoBackend(ExportBackend):
+    """torch's new exporter translates; the registered legacy symbolics join it as a translation table."""
+
+    def new_report(self, options: ExportOptions) -> ExportReport:
+        """The legacy backend's report, with what the dynamo backend does differently."""
+        return _dynamo_report(options)
+
+    def export_context(self, options: ExportOptions) -> ExportContext:
+        """Symbolics run at the opset torch builds at (at least torchlib's)."""
+        return dataclasses.replace(options.export_context(), opset=max(options.opset_version, TORCHLIB_OPSET))
+
+    def translate(
+        self,
+        captured: _capture.CapturedModel,
+        symbolics: SymbolicRegistry,
+        context: ExportContext,
+        options: ExportOptions,
+        report: ExportReport,
+    ) -> ir.Model:
+        table = translation_table(
+            symbolics, context.opset, custom_opsets=options.custom_opsets, export_context=context, report=report
+        )
+        program = _run_torch_exporter(captured, table, options)
+        onnx_model: ir.Model = program.model
+        _apply_legacy_keywords(onnx_model, captured, options)
+        _check_opset(onnx_model, options, report)
+        report.status.translation = True
+        return onnx_model
+
+    def reports_warning(self, message: warnings.WarningMessage) -> bool:
+        return not _is_torch_deprecation(message)
 
 
 def export_with_dynamo(
@@ -72,49 +105,7 @@ def export_with_dynamo(
     Returns:
         The :class:`ExportResult` (model and report), as the legacy backend returns it.
     """
-    destination = _save.check_destination(f)
-    module = _capture.as_module(model)
-    call_args, call_kwargs = _capture.normalize_args(args, kwargs)
-    symbolics = (registry or SymbolicRegistry.default()).copy()
-    report = _dynamo_report(options)
-    build_opset = max(options.opset_version, TORCHLIB_OPSET)
-    context = dataclasses.replace(options.export_context(), opset=build_opset)
-    with (
-        recording_failure(
-            report, verify=options.verify, checker=options.operator_export_type == OperatorExportTypes.ONNX
-        ),
-        warnings.catch_warnings(record=True) as seen,
-        _capture.training_mode(module, options.training),
-    ):
-        warnings.simplefilter("always")
-        # autograd.Function calls with a symbolic become one op each during capture; their
-        # symbolics join the registry snapshot, so the table is built after capture.
-        with (
-            active_export(context),
-            _torch_compat.onnx_exporting_flag(),
-            _autograd_functions.routed(symbolics, report),
-        ):
-            captured = _capture.capture(module, call_args, call_kwargs, options)
-            report.status.capture = True
-            table = translation_table(
-                symbolics, build_opset, custom_opsets=options.custom_opsets, export_context=context, report=report
-            )
-            program = _run_torch_exporter(captured, table, options)
-        onnx_model = program.model
-        _apply_legacy_keywords(onnx_model, captured, options)
-        _check_opset(onnx_model, options, report)
-        report.status.translation = True
-        result = _check(onnx_model, options, report)
-        if options.verify:
-            _verify_result(result, module, captured, report)
-    seen = [w for w in seen if not _is_torch_deprecation(w)]
-    report.warnings.extend(str(w.message) for w in seen)
-    _replay_warnings(seen)
-    if destination is not None:
-        result.save(destination)
-    if options.verbose:
-        print(report.to_markdown())
-    return result
+    return run_export(DynamoBackend(), model, args, f, options, kwargs=kwargs, registry=registry)
 
 
 def _is_torch_deprecation(message: warnings.WarningMessage) -> bool:
@@ -127,7 +118,7 @@ def _is_torch_deprecation(message: warnings.WarningMessage) -> bool:
 
 def _dynamo_report(options: ExportOptions) -> ExportReport:
     """The legacy backend's report, with what the dynamo backend does differently."""
-    report = _new_report(options)
+    report = new_report(options)
     if options.operator_export_type != OperatorExportTypes.ONNX:
         report.record_keyword(
             "operator_export_type", f"{options.operator_export_type.name}: ignored by backend='dynamo'"
@@ -196,22 +187,11 @@ def _bridged_error(exc: BaseException) -> BaseException | None:
     return None
 
 
-@dataclasses.dataclass
-class _UserInputs:
-    """The graph inputs that are user inputs, in the shape ``finalize`` reads them."""
-
-    user_inputs: Sequence[ir.Value]
-
-
 def _apply_legacy_keywords(model: ir.Model, captured: _capture.CapturedModel, options: ExportOptions) -> None:
     """What torch's exporter drops: output name count, dim names, custom opsets, parameters as inputs."""
     graph = model.graph
-    if len(options.output_names) > len(graph.outputs):
-        raise ExportOptionError(
-            f"output_names has {len(options.output_names)} names {list(options.output_names)} but the model "
-            f"returns {len(graph.outputs)} tensor output(s); give at most {len(graph.outputs)} names."
-        )
-    _finalize._apply_dim_names(graph, _UserInputs(list(graph.inputs)), captured, options)  # type: ignore[arg-type]
+    _finalize.check_output_names(options, len(graph.outputs))
+    _finalize.apply_dim_names(graph, list(graph.inputs), captured, options)
     for domain, version in options.custom_opsets.items():
         model.opset_imports[domain] = version
     parameters = list(graph.initializers.values())

@@ -295,7 +295,7 @@ def _capture_once(model: torch.nn.Module, args: tuple[Any, ...], kwargs: dict[st
 
     ``dynamic_axes`` become ``Dim.AUTO`` dims: a dim the model's code fixes is kept
     static instead of failing the capture (``nn.LSTM`` fixes its time axis), as the
-    legacy exporter exported it; finalization says which (``_apply_dim_names``).
+    legacy exporter exported it; finalization says which (``finalize.apply_dim_names``).
     ``Dim.DYNAMIC`` would fail there and cost a second full capture to retry.
     """
     specs = flatten_inputs(model, args, kwargs, options)

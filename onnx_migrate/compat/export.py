@@ -1,86 +1,30 @@
 """``onnx_migrate.export``: the legacy ``torch.onnx.export`` signature, on ``torch.export``.
 
-The body is a short list of named steps: validate options, capture, decompose
-what has no symbolic, translate with the legacy symbolics, finalize, verify,
-save. Each step lives in its own module of this package.
+Validates the keywords, then runs the export outline (:mod:`onnx_migrate.compat.outline`:
+capture, translate, check, verify, save) with the backend asked for: ours
+(:mod:`onnx_migrate.compat.legacy_backend`: decompose what has no symbolic,
+translate with the legacy symbolics, finalize) or torch's new exporter with the
+bridged symbolics (:mod:`onnx_migrate.bridge.dynamo_backend`).
 """
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import threading
-import warnings
 from collections.abc import Callable, Collection, Mapping, Sequence
 from pathlib import Path
 from typing import IO, Any
 
-import onnx
-import onnx_ir as ir
 import torch
-from onnx_migrate._torch_compat import pytree
 
-from onnx_migrate import _torch_compat
-from onnx_migrate.compat import autograd_functions as _autograd_functions
-from onnx_migrate.compat.autograd_real_outputs import run_model_eagerly
-from onnx_migrate.compat import capture as _capture
-from onnx_migrate.compat import decompose as _decompose
-from onnx_migrate.compat import finalize as _finalize
-from onnx_migrate.compat import name_drift as _name_drift
-from onnx_migrate.compat import save as _save
-from onnx_migrate.compat import shadowing as _shadowing
-from onnx_migrate.compat import torch_registrations as _torch_registrations
-from onnx_migrate.compat import translate as _translate
-from onnx_migrate.compat import verify as _verify
-from onnx_migrate.compat.export_report import ExportReport, recording_failure
-from onnx_migrate.compat.fx_symbolics import register_fx_symbolics
+from onnx_migrate.compat.legacy_backend import LegacyBackend
 from onnx_migrate.compat.options import ExportOptions
-from onnx_migrate.errors import ExportOptionError, OnnxMigrateWarning
-from onnx_migrate.legacy_symbolics.export_context import OperatorExportTypes, TrainingMode, active_export
+from onnx_migrate.compat.outline import ExportBackend, ExportResult, run_export
+from onnx_migrate.errors import ExportOptionError
+from onnx_migrate.legacy_symbolics.export_context import OperatorExportTypes, TrainingMode
 from onnx_migrate.legacy_symbolics.registry import SymbolicRegistry
 
 __all__ = ["ExportResult", "export"]
-
-
-@dataclasses.dataclass
-class ExportResult:
-    """What ``export()`` returns; code that ignores it keeps working like the legacy ``None``.
-
-    Attributes:
-        model: the exported ``onnx_ir.Model``.
-        report: what the export did (:class:`ExportReport`).
-    """
-
-    model: ir.Model
-    report: ExportReport
-    _proto: onnx.ModelProto | None = None
-
-    @property
-    def model_proto(self) -> onnx.ModelProto:
-        """The model as an ``onnx.ModelProto`` (models past 2 GB: use ``save()`` instead)."""
-        if self._proto is None:
-            self._proto = _finalize.to_proto(self.model)
-        return self._proto
-
-    def save(self, f: str | Path | IO[bytes]) -> None:
-        """Write the model (atomically): one file, its weights streamed from memory, as the legacy
-        exporter wrote it; external data only past protobuf's 2 GB limit."""
-        destination = _save.check_destination(f)
-        assert destination is not None
-        external = _finalize.initializer_bytes(self.model) >= _finalize.PROTOBUF_LIMIT - _HEADROOM
-        stubbed = None if external else _finalize.stubbed_proto(self.model)
-        _save.save_model(self.model, stubbed, destination, external=external)
-
-    def __repr__(self) -> str:
-        graph = self.model.graph
-        return (
-            f"ExportResult(opset={self.report.opset}, inputs={[v.name for v in graph.inputs]}, "
-            f"outputs={[v.name for v in graph.outputs]}, nodes={len(graph)})"
-        )
-
-
-#: Room left under protobuf's 2 GB limit for the graph itself when the weights fit in one file.
-_HEADROOM = 64 << 20
 
 
 #: Held for the whole of every export. torch.export is not thread-safe (it pushes process-wide
@@ -195,52 +139,16 @@ def export(
         dynamic_shapes=dynamic_shapes, backend=backend, verify=verify, strict=strict,
     )  # fmt: skip
     _check_registry(registry)
-    if options.backend == "dynamo":
-        from onnx_migrate.bridge.dynamo_backend import export_with_dynamo
+    return run_export(_backend(options.backend), model, args, f, options, kwargs=kwargs, registry=registry)
 
-        return export_with_dynamo(model, args, f, options, kwargs=kwargs, registry=registry)
-    destination = _save.check_destination(f)
-    module = _capture.as_module(model)
-    call_args, call_kwargs = _capture.normalize_args(args, kwargs)
-    symbolics = (registry or SymbolicRegistry.default()).copy()
-    report = _new_report(options)
-    if registry is None:  # what torch.onnx.register_custom_op_symbolic registered is used too, never dropped
-        report.adopted_symbolics = _torch_registrations.adopt_torch_registrations(symbolics)
-    register_fx_symbolics(symbolics)
-    with (
-        recording_failure(
-            report, verify=options.verify, checker=options.operator_export_type == OperatorExportTypes.ONNX
-        ),
-        warnings.catch_warnings(record=True) as seen,
-        _capture.training_mode(module, options.training),
-    ):
-        warnings.simplefilter("always")
-        with (
-            active_export(options.export_context()),
-            _torch_compat.onnx_exporting_flag(),
-            _autograd_functions.routed(symbolics, report),
-        ):
-            captured = _capture.capture(module, call_args, call_kwargs, options)
-            report.status.capture = True
-            captured.program, report.decomposed = _decompose.decompose_unsupported(
-                captured.program, symbolics, options.opset_version
-            )
-            report.status.decomposition = True
-            translated = _translate.translate(captured, symbolics, options.export_context(), report)
-            _shadowing.report_shadowed_symbolics(symbolics, options.opset_version, report)
-            _name_drift.report_unused_custom_symbolics(symbolics, options.opset_version, report)
-            onnx_model = _finalize.build_model(translated, captured, options, report)
-            report.status.translation = True
-        result = _check(onnx_model, options, report)
-        if options.verify:
-            _verify_result(result, module, captured, report)
-    report.warnings.extend(str(w.message) for w in seen)
-    _replay_warnings(seen)
-    if destination is not None:
-        result.save(destination)
-    if options.verbose:
-        print(report.to_markdown())
-    return result
+
+def _backend(name: str) -> ExportBackend:
+    """The strategy for ``backend=``; the dynamo one is imported only when asked for (it loads torch's new exporter)."""
+    if name == "dynamo":
+        from onnx_migrate.bridge.dynamo_backend import DynamoBackend
+
+        return DynamoBackend()
+    return LegacyBackend()
 
 
 def _check_registry(registry: Any) -> None:
@@ -249,58 +157,3 @@ def _check_registry(registry: Any) -> None:
             "registry must be an onnx_migrate.SymbolicRegistry (e.g. SymbolicRegistry.default().copy() with your "
             f"registrations), or None for the default one; got {type(registry).__name__}."
         )
-
-
-def _new_report(options: ExportOptions) -> ExportReport:
-    report = ExportReport(opset=options.opset_version, backend=options.backend)
-    if options.dynamic_axes:
-        report.record_keyword("dynamic_axes", "converted to torch.export dynamic shapes; dims named in the model")
-    if options.operator_export_type != OperatorExportTypes.ONNX:
-        report.record_keyword("operator_export_type", f"{options.operator_export_type.name}: unsupported ops kept as ATen nodes")
-    if options.training != TrainingMode.EVAL:
-        report.record_keyword("training", f"{options.training.name}: model captured in that mode and restored after")
-    if options.custom_opsets:
-        report.record_keyword("custom_opsets", f"opset_import versions {options.custom_opsets}")
-    if not options.do_constant_folding:
-        report.record_keyword("do_constant_folding", "False: no folding")
-    if options.export_modules_as_functions:
-        report.record_keyword("export_modules_as_functions", "not supported yet: modules are inlined")
-        warnings.warn(
-            "export_modules_as_functions is not supported by onnx_migrate yet: the modules are inlined "
-            "into the main graph (the numbers are the same).",
-            OnnxMigrateWarning,
-            stacklevel=3,
-        )
-    return report
-
-
-def _check(onnx_model: ir.Model, options: ExportOptions, report: ExportReport) -> ExportResult:
-    result = ExportResult(onnx_model, report)
-    if _finalize.initializer_bytes(onnx_model) < _finalize.PROTOBUF_LIMIT // 2:
-        _finalize.check_model(result.model_proto, options)
-        report.status.checker = options.operator_export_type == OperatorExportTypes.ONNX or None
-    return result
-
-
-def _verify_result(result: ExportResult, module: torch.nn.Module, captured: _capture.CapturedModel, report: ExportReport) -> None:
-    eager = run_model_eagerly(module, captured.args, captured.kwargs)
-    graph = result.model.graph
-    user_inputs = [spec.name for spec in captured.inputs]
-    comparisons = _verify.compare_with_eager(
-        result.model_proto,
-        user_inputs,
-        [spec.example for spec in captured.inputs],
-        [leaf for leaf in pytree.tree_leaves(eager) if isinstance(leaf, torch.Tensor)],
-        [v.name or "" for v in graph.outputs],
-    )
-    report.status.onnx_runtime = True
-    report.status.accuracy = True
-    report.verification = {c.name: f"max abs {c.max_abs:.3g}, max rel {c.max_rel:.3g}" for c in comparisons}
-
-
-def _replay_warnings(seen: list[warnings.WarningMessage]) -> None:
-    """Warnings recorded during the export reach the user once, after the report took them."""
-    for message in seen:
-        if issubclass(message.category, (DeprecationWarning, FutureWarning)) and "torch" in (message.filename or ""):
-            continue
-        warnings.warn_explicit(message.message, message.category, message.filename, message.lineno)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import re
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 import numpy as np
 import onnx
@@ -32,7 +32,15 @@ from onnx_migrate.errors import ExportOptionError, OnnxMigrateError, OnnxMigrate
 from onnx_migrate.legacy_symbolics.schema_checks import strip_undeclared_attributes
 from onnx_migrate.legacy_symbolics.export_context import OperatorExportTypes, TrainingMode
 
-__all__ = ["PROTOBUF_LIMIT", "build_model", "check_model", "stubbed_proto", "to_proto"]
+__all__ = [
+    "PROTOBUF_LIMIT",
+    "apply_dim_names",
+    "build_model",
+    "check_model",
+    "check_output_names",
+    "stubbed_proto",
+    "to_proto",
+]
 
 #: Protobuf cannot serialize a message of 2 GiB or more; larger models use external data.
 PROTOBUF_LIMIT = 2**31 - 1
@@ -51,11 +59,7 @@ def _all_graphs(graph: ir.Graph) -> Iterator[ir.Graph]:
 
 def _assign_io(graph: ir.Graph, translated: TranslatedGraph, options: ExportOptions) -> None:
     """Outputs with their names; parameters as initializers or inputs."""
-    if len(options.output_names) > len(translated.outputs):
-        raise ExportOptionError(
-            f"output_names has {len(options.output_names)} names {list(options.output_names)} but the model "
-            f"returns {len(translated.outputs)} tensor output(s); give at most {len(translated.outputs)} names."
-        )
+    check_output_names(options, len(translated.outputs))
     taken = {v.name for v in translated.user_inputs} | set(translated.initializers)
     for index, value in enumerate(translated.outputs):
         name = options.output_names[index] if index < len(options.output_names) else translated.output_hints[index]
@@ -76,8 +80,22 @@ def _assign_io(graph: ir.Graph, translated: TranslatedGraph, options: ExportOpti
             graph.inputs.append(value)
 
 
-def _apply_dim_names(graph: ir.Graph, translated: TranslatedGraph, captured: CapturedModel, options: ExportOptions) -> None:
-    """Rename torch's dim symbols (``s77``) to the ``dynamic_axes`` names (``batch``)."""
+def check_output_names(options: ExportOptions, outputs: int) -> None:
+    """``output_names`` may name fewer outputs than the model has, never more."""
+    if len(options.output_names) > outputs:
+        raise ExportOptionError(
+            f"output_names has {len(options.output_names)} names {list(options.output_names)} but the model "
+            f"returns {outputs} tensor output(s); give at most {outputs} names."
+        )
+
+
+def apply_dim_names(
+    graph: ir.Graph, user_inputs: Sequence[ir.Value], captured: CapturedModel, options: ExportOptions
+) -> None:
+    """Rename torch's dim symbols (``s77``) to the ``dynamic_axes`` names (``batch``).
+
+    ``user_inputs``: the graph inputs that are the model's inputs, in the order of ``captured.inputs``.
+    """
     known = {v.name for v in graph.inputs} | {v.name for v in graph.outputs}
     unknown = sorted(set(options.dynamic_axes) - known)
     if unknown:
@@ -88,7 +106,7 @@ def _apply_dim_names(graph: ir.Graph, translated: TranslatedGraph, captured: Cap
         )
     renames: dict[str, str] = {}
     specialized = False
-    for spec, value in zip(captured.inputs, translated.user_inputs, strict=False):
+    for spec, value in zip(captured.inputs, user_inputs, strict=False):
         dims = list(value.shape.dims) if value.shape is not None else []
         for axis, dim_name in spec.dynamic_axes.items():
             if axis >= len(dims):
@@ -231,7 +249,7 @@ def build_model(
     """The finished ``onnx_ir`` model (not yet serialized)."""
     graph = translated.builder.graph
     _assign_io(graph, translated, options)
-    _apply_dim_names(graph, translated, captured, options)
+    apply_dim_names(graph, translated.user_inputs, captured, options)
     model = ir.Model(graph, ir_version=10, producer_name="onnx_migrate", producer_version=__version__)
     for key, function in translated.builder.functions.items():
         model.functions[key] = function

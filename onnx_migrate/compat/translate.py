@@ -4,15 +4,14 @@ Per ``call_function`` node: find the symbolic (exact name, then the in-place
 name stripped: ``aten::relu_`` -> ``aten::relu``), build its arguments as the
 legacy exporter passed them (every schema argument, in schema order, defaults
 filled in; tensors as values, non-tensors as ``prim::Constant``-like values,
-lists as ``prim::ListConstruct``-like values), call it with a ``GraphContext``,
-and check what it returns. Ops with no symbolic follow ``operator_export_type``.
+lists as ``prim::ListConstruct``-like values), call it with a ``GraphContext``
+and check what it returns (:mod:`onnx_migrate.compat.symbolic_call`, shared with
+the dynamo backend's bridge). Ops with no symbolic follow ``operator_export_type``.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import functools
-import inspect
 import numbers
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -26,6 +25,15 @@ from onnx_migrate.compat import fx_nodes, name_drift
 from onnx_migrate.compat.capture import CapturedModel
 from onnx_migrate.compat.export_report import ExportReport
 from onnx_migrate.compat.fx_symbolics import NO_OUTPUT
+from onnx_migrate.compat.symbolic_call import (
+    ExpectedOutputs,
+    SymbolicCall,
+    check_inputs_untouched,
+    check_outputs,
+    fit_to_signature,
+    symbolic_errors,
+    watch_inputs,
+)
 from onnx_migrate.errors import (
     CaptureError,
     GraphBuildError,
@@ -38,9 +46,9 @@ from onnx_migrate.legacy_symbolics.export_context import ExportContext, Operator
 from onnx_migrate.legacy_symbolics.graph_context import GraphBuilder, GraphContext, SourceNode
 from onnx_migrate.legacy_symbolics.registry import SymbolicEntry, SymbolicRegistry
 from onnx_migrate.legacy_symbolics.source_node import example_dims as _symbolic_dims
-from onnx_migrate.legacy_symbolics.values import ConstantValue, ListValue, Value, as_value
+from onnx_migrate.legacy_symbolics.values import ConstantValue, ListValue, Value
 
-__all__ = ["TranslatedGraph", "fit_to_signature", "legacy_constant", "translate"]
+__all__ = ["TranslatedGraph", "legacy_constant", "translate"]
 
 
 @dataclasses.dataclass
@@ -94,59 +102,6 @@ def _set_type_from_example(value: Any, example: Any) -> None:
             irv.dtype = ir.DataType.INT64
         if irv.shape is None:
             irv.shape = ir.Shape([])
-
-
-@dataclasses.dataclass(frozen=True)
-class _Signature:
-    """What a symbolic accepts after ``g``: how many positionals, and which names by keyword."""
-
-    positional: int | None  # None: any number (*args)
-    keywords: frozenset[str]
-    any_keyword: bool  # **kwargs
-
-
-@functools.lru_cache(maxsize=2048)
-def _signature(fn: Callable[..., Any]) -> _Signature | None:
-    try:
-        params = list(inspect.signature(fn).parameters.values())
-    except (TypeError, ValueError):
-        return None
-    kinds = inspect.Parameter
-    positional = [p for p in params if p.kind in (kinds.POSITIONAL_ONLY, kinds.POSITIONAL_OR_KEYWORD)]
-    return _Signature(
-        positional=None if any(p.kind == kinds.VAR_POSITIONAL for p in params) else max(len(positional) - 1, 0),
-        keywords=frozenset(p.name for p in params[1:] if p.kind in (kinds.POSITIONAL_OR_KEYWORD, kinds.KEYWORD_ONLY)),
-        any_keyword=any(p.kind == kinds.VAR_KEYWORD for p in params),
-    )
-
-
-def fit_to_signature(
-    fn: Callable[..., Any], values: Sequence[Any], explicit: Sequence[bool], names: Sequence[str] | None = None
-) -> tuple[list[Any], dict[str, Any]]:
-    """``(args, kwargs)`` calling ``fn`` with ``values`` (one per schema argument, in schema order).
-
-    TorchScript nodes carried every argument positionally, keyword-only ones
-    included, and legacy symbolics take them so. A symbolic written for fewer
-    arguments than the schema has still runs, as in legacy: trailing arguments
-    left at their schema default are dropped, and an argument the call did give
-    beyond ``fn``'s positionals goes by its schema name when ``fn`` takes that
-    name (``def sym(g, self, dtype=None, **kwargs)`` for ``_to_copy(self, *,
-    dtype, layout, device, ...)``).
-    """
-    fitted = list(values)
-    signature = _signature(fn)
-    if signature is None or signature.positional is None or signature.positional >= len(fitted):
-        return fitted, {}
-    capacity = signature.positional
-    keywords: dict[str, Any] = {}
-    for index in range(len(fitted) - 1, capacity - 1, -1):
-        if not explicit[index]:
-            continue
-        name = names[index] if names is not None else None
-        if name is None or not (signature.any_keyword or name in signature.keywords):
-            return fitted[: index + 1], dict(reversed(keywords.items()))
-        keywords[name] = fitted[index]
-    return fitted[:capacity], dict(reversed(keywords.items()))
 
 
 def legacy_constant(obj: Any) -> Any:
@@ -319,38 +274,14 @@ class _Translator:
         else:
             args, kwargs = self._fit_arguments(entry.fn, arguments)
         self.report.record_symbolic(info.qualified, entry)
-        watched = _watched_inputs([*args, *kwargs.values()])
-        try:
+        call = SymbolicCall(entry, info.qualified, self.opset, node)
+        watched = watch_inputs([*args, *kwargs.values()])
+        with symbolic_errors(call):
             result = entry.fn(g, *args, **kwargs)
-        except OnnxMigrateError as exc:
-            exc.add_note(self._where(node, info, entry))
-            raise
-        except Exception as exc:
-            raise TranslationError(
-                f"The symbolic function {entry.origin} for {info.qualified} (opset {self.opset}) raised "
-                f"{type(exc).__name__}: {exc}\n{self._where(node, info, entry)}"
-            ) from exc
-        self._check_inputs_untouched(watched, node, info, entry)
-        return self._check_result(result, node, info, entry)
-
-    def _check_inputs_untouched(
-        self, watched: list[tuple[ir.Value, str | None, ir.DataType | None]], node: torch.fx.Node,
-        info: fx_nodes.NodeInfo, entry: SymbolicEntry,
-    ) -> None:
-        """A symbolic must not retype its inputs or rename graph inputs: the model would lie about them."""
-        for irv, name, dtype in watched:
-            changes = []
-            if dtype is not None and irv.dtype != dtype:
-                changes.append(f"element type {dtype.name} -> {irv.dtype.name if irv.dtype is not None else None}")
-            if irv.name != name and (irv.is_graph_input() or name in self.params):  # parameters: initializers later
-                changes.append(f"name {name!r} -> {irv.name!r}")
-            if changes:
-                raise TranslationError(
-                    f"The symbolic function {entry.origin} for {info.qualified} (opset {self.opset}) changed its "
-                    f"input {name!r} ({'; '.join(changes)}). Symbolics must not modify the values they receive; "
-                    "build a new value instead, e.g. g.op('Cast', x, to_i=...) for another element type.\n"
-                    f"{self._where(node, info, entry)}"
-                )
+        check_inputs_untouched(call, watched, self.params)
+        if result is NO_OUTPUT:
+            return None
+        return self._outputs_of(call, check_outputs(call, result, ExpectedOutputs.of_node(node)))
 
     def _fit_arguments(
         self, fn: Callable[..., Any], arguments: Sequence[tuple[str, Any, bool]]
@@ -363,71 +294,27 @@ class _Translator:
             [name for name, _, _ in arguments],
         )
 
-    def _where(self, node: torch.fx.Node, info: fx_nodes.NodeInfo, entry: SymbolicEntry | None) -> str:
-        parts = [f"While translating node {node.format_node()}"]
-        line = fx_nodes.source_line(node)
-        if line:
-            parts.append(f"  model code: {line}")
-        if entry is not None:
-            parts.append(f"  symbolic: {entry.origin} (registered at opset {entry.opset}{', custom' if entry.custom else ''})")
-        return "\n".join(parts)
-
-    def _check_result(self, result: Any, node: torch.fx.Node, info: fx_nodes.NodeInfo, entry: SymbolicEntry) -> Any:
-        if result is NO_OUTPUT:
-            return None
-        expected = fx_nodes.output_count(node)
-        example = fx_nodes.example_value(node)
-        multi = isinstance(example, (list, tuple))
-        if result is None:
-            raise TranslationError(
-                f"The symbolic function {entry.origin} for {info.qualified} returned None; it must return the "
-                f"output value{'s' if multi else ''} built with g.op(...).\n{self._where(node, info, entry)}"
-            )
-        if isinstance(result, ListValue) and multi:
-            result = tuple(result.items)
-        if multi:
-            if not isinstance(result, (list, tuple)) or len(result) < expected:
-                got = len(result) if isinstance(result, (list, tuple)) else 1
-                raise TranslationError(
-                    f"The symbolic function {entry.origin} for {info.qualified} returned {got} value(s), but the op "
-                    f"has {expected} outputs; return a tuple of {expected} values (None for outputs the model does "
-                    f"not use).\n{self._where(node, info, entry)}"
-                )
-            outputs = tuple(self._as_output(r, node, info, entry) for r in list(result)[:expected])
-            for value, ex in zip(outputs, example, strict=True):
+    def _outputs_of(self, call: SymbolicCall, checked: Value | tuple[Value | None, ...]) -> Any:
+        """The checked result as the walk's environment holds it, typed from torch.export's example values."""
+        example = fx_nodes.example_value(call.fx_node)  # type: ignore[arg-type]
+        if isinstance(checked, tuple):
+            for value, ex in zip(checked, example, strict=True):
+                self._check_graph(call, value)
                 _set_type_from_example(value, ex)
-            return outputs
-        if isinstance(result, (list, tuple)):
-            # Legacy symbolics may return (out, None) for single-output ops with unused extras.
-            if not result or result[0] is None:
-                raise TranslationError(
-                    f"The symbolic function {entry.origin} for {info.qualified} returned {result!r}; "
-                    f"it must return one value.\n{self._where(node, info, entry)}"
-                )
-            result = result[0]
-        value = self._as_output(result, node, info, entry)
-        _set_type_from_example(value, example)
-        return value
+            return checked
+        self._check_graph(call, checked)
+        _set_type_from_example(checked, example)
+        return checked
 
-    def _as_output(self, result: Any, node: torch.fx.Node, info: fx_nodes.NodeInfo, entry: SymbolicEntry) -> Any:
-        if isinstance(result, Value) and not isinstance(result, (ConstantValue, ListValue)):
-            owner = result.ir_value.graph
+    def _check_graph(self, call: SymbolicCall, value: Value | None) -> None:
+        """A returned value must belong to the graph being built here (the main graph or the current block)."""
+        if isinstance(value, Value) and not isinstance(value, (ConstantValue, ListValue)):
+            owner = value.ir_value.graph
             if owner is not None and not any(owner is block for block in self._blocks):
-                raise TranslationError(
-                    f"The symbolic function {entry.origin} for {info.qualified} returned a value of another graph "
-                    "(built with a different GraphContext, or inside a sub-block); build it with the g the symbolic "
-                    f"receives: g.op(...).\n{self._where(node, info, entry)}"
+                raise call.error(
+                    "returned a value of another graph (built with a different GraphContext, or inside a "
+                    "sub-block); build it with the g the symbolic receives: g.op(...)."
                 )
-        if result is None or isinstance(result, Value):
-            return result
-        if isinstance(result, ir.Value):
-            return Value.wrap(result)
-        if isinstance(result, (numbers.Number, torch.Tensor)):
-            return as_value(result)
-        raise TranslationError(
-            f"The symbolic function {entry.origin} for {info.qualified} returned a {type(result).__name__} "
-            f"({result!r:.80}); it must return values built with g.op(...).\n{self._where(node, info, entry)}"
-        )
 
     # -- unsupported ops --------------------------------------------------------------------
 
@@ -556,16 +443,6 @@ class _Translator:
             values.append(irv)
             hints.append(item.name if isinstance(item, torch.fx.Node) else f"output_{len(values) - 1}")
         return values, hints
-
-
-def _watched_inputs(args: Sequence[Any]) -> list[tuple[ir.Value, str | None, ir.DataType | None]]:
-    """The graph values among a symbolic's arguments, with the name and element type they had."""
-    watched = []
-    for arg in args:
-        for item in arg.items if isinstance(arg, ListValue) else (arg,):
-            if isinstance(item, Value) and not isinstance(item, (ConstantValue, ListValue)):
-                watched.append((item.ir_value, item.ir_value.name, item.ir_value.dtype))
-    return watched
 
 
 def _submodule(root: torch.nn.Module, node: torch.fx.Node) -> Any:
