@@ -260,7 +260,7 @@ from onnx_migrate.legacy_symbolics.graph_context import (
     add_op_with_blocks,
     add_output_to_block,
 )
-from onnx_migrate.legacy_symbolics.registry import BASE_OPSET, MAX_OPSET, MIN_OPSET
+from onnx_migrate.legacy_symbolics.opsets import BASE_OPSET, MAX_OPSET, MIN_OPSET
 from onnx_migrate.legacy_symbolics.scalar_types import JitScalarType, TensorProtoDataType
 from onnx_migrate.legacy_symbolics.values import (
     BoolType,

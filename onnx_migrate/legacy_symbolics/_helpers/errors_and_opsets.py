@@ -17,7 +17,7 @@ from onnx_migrate.errors import OnnxMigrateWarning, UnsupportedSymbolicError
 from onnx_migrate.legacy_symbolics import export_context as _export_context
 from onnx_migrate.legacy_symbolics._helpers.args import _describe, _is_value, _maybe_get_const
 from onnx_migrate.legacy_symbolics.graph_context import GraphContext
-from onnx_migrate.legacy_symbolics.registry import BASE_OPSET, MAX_OPSET, MIN_OPSET
+from onnx_migrate.legacy_symbolics.opsets import BASE_OPSET, MAX_OPSET, MIN_OPSET
 
 _onnx_base_opset = BASE_OPSET
 # torch 1.x's ``_default_onnx_opset_version``, ``_onnx_main_opset`` and ``_onnx_stable_opsets``

@@ -28,7 +28,7 @@ from onnx_migrate.legacy_symbolics.ops.elementwise import (
     to_float,
 )
 from onnx_migrate.legacy_symbolics.ops.shape import normalize_dim, split_value
-from onnx_migrate.legacy_symbolics.registry import builtin_symbolic
+from onnx_migrate.legacy_symbolics.marks import builtin_symbolic
 from onnx_migrate.legacy_symbolics.values import ConstantValue, Value
 
 __all__: list[str] = []

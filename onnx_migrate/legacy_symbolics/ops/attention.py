@@ -29,7 +29,7 @@ from onnx_migrate.legacy_symbolics.graph_context import GraphContext
 from onnx_migrate.legacy_symbolics.ops.creation import dim_size, iota, static_number
 from onnx_migrate.legacy_symbolics.ops.elementwise import cast_to, dtype_of, is_none
 from onnx_migrate.legacy_symbolics.ops.reduction import reduce_value
-from onnx_migrate.legacy_symbolics.registry import builtin_symbolic
+from onnx_migrate.legacy_symbolics.marks import builtin_symbolic
 from onnx_migrate.legacy_symbolics.values import Value
 
 __all__ = ["attention"]

@@ -38,7 +38,7 @@ from onnx_migrate.legacy_symbolics.graph_context import (
     add_output_to_block,
 )
 from onnx_migrate.legacy_symbolics.ops.elementwise import dtype_of
-from onnx_migrate.legacy_symbolics.registry import builtin_symbolic
+from onnx_migrate.legacy_symbolics.marks import builtin_symbolic
 from onnx_migrate.legacy_symbolics.scalar_types import JitScalarType
 from onnx_migrate.legacy_symbolics.values import ConstantValue, ListValue, TensorType, Value
 

@@ -24,7 +24,7 @@ from onnx_migrate.legacy_symbolics import symbolic_helper as sh
 from onnx_migrate.legacy_symbolics.graph_context import GraphContext
 from onnx_migrate.legacy_symbolics.ops.elementwise import is_none
 from onnx_migrate.legacy_symbolics.ops.shape import int_list
-from onnx_migrate.legacy_symbolics.registry import builtin_symbolic
+from onnx_migrate.legacy_symbolics.marks import builtin_symbolic
 from onnx_migrate.legacy_symbolics.values import ConstantValue, Value
 
 __all__: list[str] = []

@@ -29,7 +29,7 @@ from onnx_migrate.errors import SymbolicValueError
 from onnx_migrate.legacy_symbolics import symbolic_helper as sh
 from onnx_migrate.legacy_symbolics.graph_context import GraphContext
 from onnx_migrate.legacy_symbolics.ops.elementwise import cast_to, dtype_arg, dtype_of, is_none, python_scalar
-from onnx_migrate.legacy_symbolics.registry import builtin_symbolic
+from onnx_migrate.legacy_symbolics.marks import builtin_symbolic
 from onnx_migrate.legacy_symbolics.values import ConstantValue, ListValue, Value
 
 __all__ = ["bind_overload", "dim_size", "filled", "iota", "shape_vector", "static_number"]

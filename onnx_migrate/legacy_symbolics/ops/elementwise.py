@@ -24,7 +24,7 @@ import torch
 from onnx_migrate.errors import SymbolicValueError, UnsupportedSymbolicError
 from onnx_migrate.legacy_symbolics import symbolic_helper as sh
 from onnx_migrate.legacy_symbolics.graph_context import GraphContext
-from onnx_migrate.legacy_symbolics.registry import builtin_symbolic
+from onnx_migrate.legacy_symbolics.marks import builtin_symbolic
 from onnx_migrate.legacy_symbolics.scalar_types import JitScalarType
 from onnx_migrate.legacy_symbolics.values import ConstantValue, Value
 

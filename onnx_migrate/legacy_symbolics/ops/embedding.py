@@ -21,7 +21,7 @@ from onnx_migrate.legacy_symbolics.ops.creation import dim_size, iota, static_nu
 from onnx_migrate.legacy_symbolics.ops.elementwise import cast_to, dtype_of, int64_constant, is_none
 from onnx_migrate.legacy_symbolics.ops.reduction import reduce_value
 from onnx_migrate.legacy_symbolics.ops.statistics import vector_norm
-from onnx_migrate.legacy_symbolics.registry import builtin_symbolic
+from onnx_migrate.legacy_symbolics.marks import builtin_symbolic
 from onnx_migrate.legacy_symbolics.values import Value
 
 __all__: list[str] = []

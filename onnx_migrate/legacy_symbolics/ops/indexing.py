@@ -38,7 +38,7 @@ from onnx_migrate.legacy_symbolics.ops.elementwise import (
     known_rank,
     where_value,
 )
-from onnx_migrate.legacy_symbolics.registry import builtin_symbolic
+from onnx_migrate.legacy_symbolics.marks import builtin_symbolic
 from onnx_migrate.legacy_symbolics.values import ConstantValue, ListValue, Value
 
 __all__ = ["non_negative_index", "scatter_elements"]

@@ -39,7 +39,7 @@ from onnx_migrate.errors import SymbolicValueError, UnsupportedSymbolicError
 from onnx_migrate.legacy_symbolics import symbolic_helper as sh
 from onnx_migrate.legacy_symbolics.graph_context import GraphContext
 from onnx_migrate.legacy_symbolics.ops.elementwise import INT64_MAX, is_none
-from onnx_migrate.legacy_symbolics.registry import builtin_symbolic
+from onnx_migrate.legacy_symbolics.marks import builtin_symbolic
 from onnx_migrate.legacy_symbolics.scalar_types import JitScalarType
 from onnx_migrate.legacy_symbolics.values import ConstantValue, ListValue, Value
 

@@ -15,7 +15,7 @@ import torch
 from onnx_migrate.legacy_symbolics import symbolic_helper as sh
 from onnx_migrate.legacy_symbolics.graph_context import GraphContext
 from onnx_migrate.legacy_symbolics.ops.elementwise import dtype_of, is_none, promote_operands, python_scalar
-from onnx_migrate.legacy_symbolics.registry import builtin_symbolic
+from onnx_migrate.legacy_symbolics.marks import builtin_symbolic
 from onnx_migrate.legacy_symbolics.values import ConstantValue, Value
 
 __all__: list[str] = []

@@ -25,7 +25,7 @@ from onnx_migrate.legacy_symbolics.graph_context import GraphContext
 from onnx_migrate.legacy_symbolics.ops.elementwise import cast_to, dtype_of, is_none, python_scalar
 from onnx_migrate.legacy_symbolics.ops.reduction import reduce_value
 from onnx_migrate.legacy_symbolics.ops.shape import int_list
-from onnx_migrate.legacy_symbolics.registry import builtin_symbolic
+from onnx_migrate.legacy_symbolics.marks import builtin_symbolic
 from onnx_migrate.legacy_symbolics.values import ConstantValue, Value
 
 __all__: list[str] = []

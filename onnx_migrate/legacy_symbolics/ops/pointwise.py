@@ -23,7 +23,7 @@ from onnx_migrate.legacy_symbolics.ops import elementwise
 from onnx_migrate.legacy_symbolics.ops.creation import static_number
 from onnx_migrate.legacy_symbolics.ops.elementwise import cast_to, dtype_of, is_none, promote_operands, to_float
 from onnx_migrate.legacy_symbolics.ops.reduction import reduce_value
-from onnx_migrate.legacy_symbolics.registry import builtin_symbolic
+from onnx_migrate.legacy_symbolics.marks import builtin_symbolic
 from onnx_migrate.legacy_symbolics.values import Value
 
 __all__: list[str] = []

@@ -37,7 +37,7 @@ from onnx_migrate.legacy_symbolics.ops.elementwise import (
 )
 from onnx_migrate.legacy_symbolics.ops.reduction import reduce_value
 from onnx_migrate.legacy_symbolics.ops.shape import int_list, split_value, unpack_tensors
-from onnx_migrate.legacy_symbolics.registry import builtin_symbolic
+from onnx_migrate.legacy_symbolics.marks import builtin_symbolic
 from onnx_migrate.legacy_symbolics.values import ConstantValue, ListValue, Value
 
 __all__ = ["concat_shape"]

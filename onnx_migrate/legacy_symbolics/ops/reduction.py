@@ -19,7 +19,7 @@ from onnx_migrate.legacy_symbolics.graph_context import GraphContext
 from onnx_migrate.legacy_symbolics.ops import elementwise
 from onnx_migrate.legacy_symbolics.ops.elementwise import accumulating_input, is_none
 from onnx_migrate.legacy_symbolics.ops.shape import int_list
-from onnx_migrate.legacy_symbolics.registry import builtin_symbolic
+from onnx_migrate.legacy_symbolics.marks import builtin_symbolic
 from onnx_migrate.legacy_symbolics.values import Value
 
 __all__ = ["reduce_value"]

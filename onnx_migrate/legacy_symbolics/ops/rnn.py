@@ -35,7 +35,7 @@ from onnx_migrate.legacy_symbolics import symbolic_helper as sh
 from onnx_migrate.legacy_symbolics.graph_context import GraphContext
 from onnx_migrate.legacy_symbolics.ops.elementwise import is_none
 from onnx_migrate.legacy_symbolics.ops.shape import unpack_tensors
-from onnx_migrate.legacy_symbolics.registry import builtin_symbolic
+from onnx_migrate.legacy_symbolics.marks import builtin_symbolic
 from onnx_migrate.legacy_symbolics.values import ConstantValue, ListValue, Value
 
 __all__: list[str] = []

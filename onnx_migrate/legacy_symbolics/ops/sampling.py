@@ -19,7 +19,7 @@ from onnx_migrate.legacy_symbolics import symbolic_helper as sh
 from onnx_migrate.legacy_symbolics.graph_context import GraphContext
 from onnx_migrate.legacy_symbolics.ops.creation import bind_overload, shape_vector, static_number
 from onnx_migrate.legacy_symbolics.ops.elementwise import cast_to, dtype_arg, dtype_of, is_none
-from onnx_migrate.legacy_symbolics.registry import builtin_symbolic
+from onnx_migrate.legacy_symbolics.marks import builtin_symbolic
 from onnx_migrate.legacy_symbolics.scalar_types import JitScalarType
 from onnx_migrate.legacy_symbolics.values import Value
 

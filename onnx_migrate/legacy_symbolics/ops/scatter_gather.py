@@ -25,7 +25,7 @@ from onnx_migrate.legacy_symbolics.ops.creation import dim_size, filled, iota, s
 from onnx_migrate.legacy_symbolics.ops.elementwise import cast_to, dtype_of, int64_constant, is_none, known_rank
 from onnx_migrate.legacy_symbolics.ops.indexing import non_negative_index, scatter_elements
 from onnx_migrate.legacy_symbolics.ops.reduction import reduce_value
-from onnx_migrate.legacy_symbolics.registry import builtin_symbolic
+from onnx_migrate.legacy_symbolics.marks import builtin_symbolic
 from onnx_migrate.legacy_symbolics.values import Value
 
 __all__: list[str] = []

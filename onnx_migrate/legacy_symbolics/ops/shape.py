@@ -27,7 +27,7 @@ from onnx_migrate.legacy_symbolics.ops.elementwise import (
     is_none,
     promote_operands,
 )
-from onnx_migrate.legacy_symbolics.registry import builtin_symbolic
+from onnx_migrate.legacy_symbolics.marks import builtin_symbolic
 from onnx_migrate.legacy_symbolics.values import ConstantValue, ListValue, Value
 
 __all__ = ["int_list", "normalize_dim", "split_value", "unpack_tensors"]

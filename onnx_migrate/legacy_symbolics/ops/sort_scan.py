@@ -32,7 +32,7 @@ from onnx_migrate.legacy_symbolics.ops.elementwise import (
     where_value,
 )
 from onnx_migrate.legacy_symbolics.ops.reduction import reduce_value
-from onnx_migrate.legacy_symbolics.registry import builtin_symbolic
+from onnx_migrate.legacy_symbolics.marks import builtin_symbolic
 from onnx_migrate.legacy_symbolics.values import ConstantValue, Value
 
 __all__ = ["cumulative_sum"]

@@ -30,7 +30,7 @@ from onnx_migrate.legacy_symbolics.ops.creation import static_number
 from onnx_migrate.legacy_symbolics.ops.elementwise import cast_to, dtype_arg, dtype_of, is_none, known_rank, to_float
 from onnx_migrate.legacy_symbolics.ops.reduction import reduce_value
 from onnx_migrate.legacy_symbolics.ops.shape import int_list
-from onnx_migrate.legacy_symbolics.registry import builtin_symbolic
+from onnx_migrate.legacy_symbolics.marks import builtin_symbolic
 from onnx_migrate.legacy_symbolics.values import ConstantValue, Value
 
 __all__ = ["vector_norm"]

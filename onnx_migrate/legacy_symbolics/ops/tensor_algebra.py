@@ -18,7 +18,7 @@ from onnx_migrate.legacy_symbolics import symbolic_helper as sh
 from onnx_migrate.legacy_symbolics.graph_context import GraphContext
 from onnx_migrate.legacy_symbolics.ops.elementwise import cast_to, dtype_of, is_none, promote_operands
 from onnx_migrate.legacy_symbolics.ops.shape import int_list, unpack_tensors
-from onnx_migrate.legacy_symbolics.registry import builtin_symbolic
+from onnx_migrate.legacy_symbolics.marks import builtin_symbolic
 from onnx_migrate.legacy_symbolics.values import Value
 
 __all__: list[str] = []
