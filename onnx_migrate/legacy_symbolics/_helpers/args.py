@@ -1,9 +1,9 @@
 """Reading the arguments symbolics receive: constants, value kinds and static shapes.
 
 Symbolics get graph values (``Value``), Python constants (``ConstantValue``) and lists
-(``ListValue``). These helpers say what such a value is (``_is_none``, ``_is_tensor_list`` ...),
-read its constant payload (``_maybe_get_const``, ``_get_const``, ``_parse_arg``) and its static
-shape (``_get_tensor_rank``, ``_get_tensor_sizes``). Every other helper module builds on them.
+(``ListValue``). These helpers say what such a value is (``is_none``, ``is_tensor_list`` ...),
+read its constant payload (``maybe_get_const``, ``get_const``, ``parse_arg``) and its static
+shape (``get_tensor_rank``, ``get_tensor_sizes``). Every other helper module builds on them.
 Re-exported by :mod:`onnx_migrate.legacy_symbolics.symbolic_helper`.
 """
 
@@ -82,7 +82,7 @@ class ConversionError(Exception):
 
 
 def constant_payload(value: Any) -> Any:
-    """The Python payload of a constant graph value, or ``_NOT_CONSTANT``.
+    """The Python payload of a constant graph value, or ``NOT_CONSTANT``.
 
     ``ConstantValue`` gives its Python object; a graph value made by an ONNX
     ``Constant`` node (or carrying ``const_value``) gives a ``torch.Tensor``
@@ -158,7 +158,7 @@ def flat_items(obj: Any) -> list[Any]:
 
 
 def convert_constant(obj: Any, desc: str) -> Any:
-    """Convert a constant payload as descriptor ``desc`` asks; raises ``_ConversionError``."""
+    """Convert a constant payload as descriptor ``desc`` asks; raises ``ConversionError``."""
     if obj is None:
         return None
     try:
@@ -372,7 +372,7 @@ def maybe_get_const(value: Any, descriptor: ValueDescriptor) -> Any:
     ``None``. Plain Python values are constants too: they are converted when they
     fit (``torch.tensor(3)`` with ``"i"`` gives ``3``, ``2`` with ``"t"`` a 0-d
     tensor) and come back unchanged otherwise. Graph values that are not constant
-    come back unchanged, so callers test the result with ``_is_value``.
+    come back unchanged, so callers test the result with ``is_value``.
     """
     if isinstance(value, ListValue) and not isinstance(value, TupleValue):
         if descriptor in ("is", "fs") and all(
@@ -398,7 +398,7 @@ def maybe_get_scalar(value: Any) -> Any:
 
 
 def get_const(value: Any, desc: ValueDescriptor, arg_name: str) -> Any:
-    """Like ``_parse_arg``, but insisting the value is a constant.
+    """Like ``parse_arg``, but insisting the value is a constant.
 
     Raises:
         SymbolicArgError: ``value`` is computed by the graph (its message names ``arg_name``).
@@ -452,7 +452,7 @@ def is_constant(value: Any) -> bool:
 
 
 def constant_number(value: Any) -> Any:
-    """The number a constant scalar holds (Python or ``ConstantValue``), else ``_NOT_CONSTANT``."""
+    """The number a constant scalar holds (Python or ``ConstantValue``), else ``NOT_CONSTANT``."""
     obj = value.python_value if isinstance(value, ConstantValue) else value
     if isinstance(obj, (bool, numbers.Number, np.number, np.bool_)) and not isinstance(obj, complex):
         return obj

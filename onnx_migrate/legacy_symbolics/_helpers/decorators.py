@@ -2,7 +2,7 @@
 
 ``parse_args`` turns graph constants into Python values before the symbolic runs;
 ``quantized_args`` dequantizes quantized inputs and requantizes the output;
-``_overload_by_arg_count`` picks an overload by argument count. They sit above the
+``overload_by_arg_count`` picks an overload by argument count. They sit above the
 argument readers, the error helpers and the quantize helpers they use.
 Re-exported by :mod:`onnx_migrate.legacy_symbolics.symbolic_helper`.
 """

@@ -1,8 +1,8 @@
 """Element types of graph values: lookup, promotion, casts and the legacy type tables.
 
-Symbolics ask for a value's scalar type (``_try_get_scalar_type``), promote mixed inputs
-(``_type_promote_from_values``) and insert casts around ops ONNX defines for floats only
-(``_op_with_optional_float_cast``). The deprecated 1.x tables (``cast_pytorch_to_onnx`` ...)
+Symbolics ask for a value's scalar type (``try_get_scalar_type``), promote mixed inputs
+(``type_promote_from_values``) and insert casts around ops ONNX defines for floats only
+(``op_with_optional_float_cast``). The deprecated 1.x tables (``cast_pytorch_to_onnx`` ...)
 stay for old code. Re-exported by :mod:`onnx_migrate.legacy_symbolics.symbolic_helper`.
 """
 
@@ -55,7 +55,7 @@ def static_scalar_type(value: Any) -> JitScalarType | None:
 
 
 def kind_scalar_type(value: Any) -> JitScalarType | None:
-    """Like ``_static_scalar_type`` but numbers get the type TorchScript gave them (bool, int64, double)."""
+    """Like ``static_scalar_type`` but numbers get the type TorchScript gave them (bool, int64, double)."""
     found = static_scalar_type(value)
     if found is not None:
         return found

@@ -1,6 +1,6 @@
 """The helpers that refuse an op, and the opset globals legacy code read from the module.
 
-``_unimplemented``, ``_onnx_unsupported``, ``_block_list_in_opset`` ... raise
+``unimplemented``, ``onnx_unsupported``, ``block_list_in_opset`` ... raise
 :class:`~onnx_migrate.errors.UnsupportedSymbolicError` with a message naming the op and
 opset. The tables of torch 1.x module globals (``_export_onnx_opset_version`` ...) that
 ``symbolic_helper.__getattr__`` serves with a DeprecationWarning live here too.
@@ -80,7 +80,7 @@ def onnx_opset_unsupported(op_name: str, current_opset: int, supported_opset: in
 def onnx_opset_unsupported_detailed(
     op_name: str, current_opset: int, supported_opset: int, reason: str, value: Any = None
 ) -> NoReturn:
-    """Like ``_onnx_opset_unsupported``, with the reason.
+    """Like ``onnx_opset_unsupported``, with the reason.
 
     Raises:
         UnsupportedSymbolicError: always.
