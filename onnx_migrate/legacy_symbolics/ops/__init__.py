@@ -2,8 +2,8 @@
 
 Nothing registers at import time: :func:`register_builtins` walks
 :data:`ALL_FAMILIES` and registers every function marked with
-``registry.builtin_symbolic``. A test checks that every module in this package
-is listed here.
+``marks.builtin_symbolic`` (the library never imports the registry). A test
+checks that every module in this package is listed here.
 """
 
 from __future__ import annotations
