@@ -45,22 +45,21 @@ the carried-over ones are removed again.
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
-import importlib
 import inspect
 import sys
-import threading
 import types
 import warnings
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, Self
 
 import torch
 import torch.onnx
 
 from onnx_migrate import _torch_compat
+from onnx_migrate.compat import legacy_paths as _legacy_paths
 from onnx_migrate.compat import removed_paths as _removed_paths
+from onnx_migrate.compat.legacy_paths import LEGACY_MODULES, legacy_modules_routed
 from onnx_migrate.compat.export_report import ExportReport
 from onnx_migrate.errors import OnnxMigrateWarning, SymbolicRegistrationError
 
@@ -76,15 +75,6 @@ __all__ = [
     "routed_exports",
     "uninstall",
 ]
-
-#: Legacy module path -> the onnx_migrate module that stands for it.
-LEGACY_MODULES: Mapping[str, str] = types.MappingProxyType(
-    {
-        "torch.onnx.symbolic_helper": "onnx_migrate.legacy_symbolics.symbolic_helper",
-        **{f"torch.onnx.symbolic_opset{n}": f"onnx_migrate.legacy_symbolics.symbolic_opset{n}" for n in range(7, 24)},
-        "torch.onnx.utils": "onnx_migrate.compat.legacy_utils",
-    }
-)
 
 #: ``torch.onnx`` attribute -> ``"module:name"`` of the onnx_migrate object that replaces it.
 _LEGACY_ATTRIBUTES: Mapping[str, str] = types.MappingProxyType(
@@ -142,16 +132,6 @@ _DYNAMO_ONLY_IGNORED = frozenset(
 )
 
 
-class _Missing:
-    """Marks a name that did not exist before install (it is deleted again at uninstall)."""
-
-    def __repr__(self) -> str:
-        return "<missing>"
-
-
-_MISSING = _Missing()
-
-
 @dataclasses.dataclass(frozen=True)
 class RoutedError:
     """What is kept of the exception a routed ``torch.onnx.export`` call raised: its type and message.
@@ -205,14 +185,14 @@ class RoutedExport:
 
 @dataclasses.dataclass
 class _State:
-    depth: int = 0
     saved_modules: dict[str, Any] = dataclasses.field(default_factory=dict)
     saved_attributes: dict[str, Any] = dataclasses.field(default_factory=dict)
     carried: list[tuple[str, int, Callable[..., Any]]] = dataclasses.field(default_factory=list)
     removed_paths: Any = None
 
 
-_LOCK = threading.RLock()
+_LOCK = _legacy_paths.LOCK  # install, uninstall and legacy_modules_routed swap the same entries
+_INSTALLS = _legacy_paths.INSTALLS
 _STATE = _State()
 _ROUTED: list[RoutedExport] = []
 
@@ -258,30 +238,30 @@ def install() -> Installation:
         An :class:`Installation`; use it as a context manager to uninstall at the end of a block.
     """
     with _LOCK:
-        if _STATE.depth == 0:
+        if _INSTALLS.depth == 0:
             _activate()
-        _STATE.depth += 1
+        _INSTALLS.depth += 1
     return Installation()
 
 
 def uninstall() -> None:
     """Undo one :func:`install`; the last one restores ``torch.onnx`` and ``sys.modules`` exactly."""
     with _LOCK:
-        if _STATE.depth == 0:
+        if _INSTALLS.depth == 0:
             warnings.warn(
                 "onnx_migrate.uninstall() was called but onnx_migrate is not installed; nothing to undo.",
                 OnnxMigrateWarning,
                 stacklevel=2,
             )
             return
-        _STATE.depth -= 1
-        if _STATE.depth == 0:
+        _INSTALLS.depth -= 1
+        if _INSTALLS.depth == 0:
             _deactivate()
 
 
 def is_installed() -> bool:
     """Whether at least one :func:`install` is in effect."""
-    return _STATE.depth > 0
+    return _INSTALLS.depth > 0
 
 
 def routed_exports() -> list[RoutedExport]:
@@ -292,11 +272,9 @@ def routed_exports() -> list[RoutedExport]:
 
 # -- install / restore -----------------------------------------------------------------------
 
-
-def _resolve(target: str) -> Any:
-    module_name, _, name = target.partition(":")
-    module = importlib.import_module(module_name)
-    return getattr(module, name) if name else module
+_MISSING = _legacy_paths.MISSING
+_resolve = _legacy_paths.resolve
+_restore = _legacy_paths.restore
 
 
 def _replacements() -> dict[str, Any]:
@@ -323,49 +301,6 @@ def _activate() -> None:
         setattr(torch.onnx, name, value)
     _STATE.carried = _carry_over_legacy_registrations()
     _STATE.removed_paths = _removed_paths.activate()  # after: the carry-over reads torch's own registry
-
-
-def _restore(saved_modules: Mapping[str, Any], saved_attributes: Mapping[str, Any]) -> None:
-    """Put back what was in ``sys.modules`` and on ``torch.onnx`` (absence included)."""
-    for name, saved in saved_modules.items():
-        if saved is _MISSING:
-            sys.modules.pop(name, None)
-        else:
-            sys.modules[name] = saved
-    for name, saved in saved_attributes.items():
-        if saved is _MISSING:
-            if name in vars(torch.onnx):
-                delattr(torch.onnx, name)
-        else:
-            setattr(torch.onnx, name, saved)
-
-
-@contextlib.contextmanager
-def legacy_modules_routed() -> Iterator[None]:
-    """For one block, only the legacy module paths resolve to onnx_migrate's stand-ins.
-
-    ``torch.onnx.symbolic_opset9``, ``import torch.onnx.symbolic_helper`` and the
-    removed paths: what a symbolic registered through torch's own API reaches at
-    call time (``torch.onnx.symbolic_opset9.gelu(g, ...)``). Nothing else of
-    :func:`install` happens (no export routing, no registry changes). A no-op while installed.
-    """
-    with _LOCK:
-        if _STATE.depth > 0:
-            yield
-            return
-        modules = {legacy: _resolve(ours) for legacy, ours in LEGACY_MODULES.items()}
-        namespace = vars(torch.onnx)
-        saved_modules = {name: sys.modules.get(name, _MISSING) for name in modules}
-        saved_attributes = {name.rsplit(".", 1)[1]: namespace.get(name.rsplit(".", 1)[1], _MISSING) for name in modules}
-        for legacy, module in modules.items():
-            sys.modules[legacy] = module
-            setattr(torch.onnx, legacy.rsplit(".", 1)[1], module)
-        removed = _removed_paths.activate()
-        try:
-            yield
-        finally:
-            _removed_paths.deactivate(removed)
-            _restore(saved_modules, saved_attributes)
 
 
 def _deactivate() -> None:

@@ -60,7 +60,7 @@ def standin_module_name(module_name: str) -> str | None:
     >>> standin_module_name("torch.onnx.symbolic_helper")
     'onnx_migrate.legacy_symbolics.symbolic_helper'
     """
-    from onnx_migrate.compat.install import LEGACY_MODULES
+    from onnx_migrate.compat.legacy_paths import LEGACY_MODULES
     from onnx_migrate.compat.removed_paths import REMOVED
 
     if module_name in LEGACY_MODULES:
@@ -223,7 +223,7 @@ def _unrunnable(name: str, where: str, fn: Any) -> Callable[..., Any]:
 
 
 def _guarded(name: str, where: str, fn: Callable[..., Any], original: Any) -> Callable[..., Any]:
-    from onnx_migrate.compat.install import legacy_modules_routed
+    from onnx_migrate.compat.legacy_paths import legacy_modules_routed
 
     @functools.wraps(fn)
     def run_adopted(g: Any, *args: Any, **kwargs: Any) -> Any:

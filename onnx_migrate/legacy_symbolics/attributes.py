@@ -18,6 +18,8 @@ from onnx_ir import tensor_adapters
 import torch
 
 from onnx_migrate.errors import GraphBuildError
+from onnx_migrate.legacy_symbolics import scalar_types
+from onnx_migrate.legacy_symbolics.jit_types import TensorType
 
 __all__ = ["convert_attributes", "to_ir_tensor"]
 
@@ -164,9 +166,6 @@ def _as_graph(value: Any, key: str, op: str) -> ir.Graph:
 
 
 def _as_type(value: Any, key: str, op: str) -> ir.TypeProtocol:
-    from onnx_migrate.legacy_symbolics import scalar_types
-    from onnx_migrate.legacy_symbolics.values import TensorType
-
     if isinstance(value, ir.TypeProtocol):
         return value
     if isinstance(value, TensorType) and value.dtype() is not None:

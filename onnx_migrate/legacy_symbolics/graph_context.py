@@ -32,7 +32,7 @@ from onnx_migrate.legacy_symbolics import scalar_types, shape_inference
 from onnx_migrate.legacy_symbolics.schema_checks import UndeclaredAttribute, check_attributes, undeclared_attribute_message
 from onnx_migrate.legacy_symbolics.export_context import ExportContext
 from onnx_migrate.legacy_symbolics.source_node import SourceNode, SourceOutput
-from onnx_migrate.legacy_symbolics.values import ConstantValue, ListValue, Node, Value, is_python_scalar
+from onnx_migrate.legacy_symbolics.values import Block, ConstantValue, ListValue, Node, Value, is_python_scalar
 
 __all__ = [
     "Block",
@@ -113,44 +113,6 @@ class GraphBuilder:
         first = item not in self.undeclared_attributes
         self.undeclared_attributes.append(item)
         return first
-
-
-class Block:
-    """A sub-block of a control-flow node (``If`` branch, ``Loop`` body), over an ``ir.Graph``."""
-
-    def __init__(self, graph: ir.Graph, owner: Node | None = None) -> None:
-        self.ir_graph = graph
-        self._owner = owner
-
-    @classmethod
-    def of(cls, graph: ir.Graph) -> Block:
-        existing = graph.meta.get("onnx_migrate.block")
-        if isinstance(existing, Block):
-            return existing
-        block = cls(graph)
-        graph.meta["onnx_migrate.block"] = block
-        return block
-
-    def inputs(self) -> list[Value]:
-        return [Value.wrap(v) for v in self.ir_graph.inputs]
-
-    def outputs(self) -> list[Value]:
-        return [Value.wrap(v) for v in self.ir_graph.outputs]
-
-    def nodes(self) -> list[Node]:
-        return [Node(n) for n in self.ir_graph]
-
-    def owningNode(self) -> Node | None:  # noqa: N802 - legacy name
-        return self._owner
-
-    def addInputToBlock(self) -> Value:  # noqa: N802
-        value = ir.Value(name=f"{self.ir_graph.name}_in{len(self.ir_graph.inputs)}")
-        self.ir_graph.inputs.append(value)
-        return Value.wrap(value)
-
-    def registerOutput(self, value: Value) -> int:  # noqa: N802
-        self.ir_graph.outputs.append(value.ir_value)
-        return len(self.ir_graph.outputs) - 1
 
 
 #: ``translator(graph_module, block_context, inputs) -> outputs``: see :meth:`GraphContext.translate_subgraph`.

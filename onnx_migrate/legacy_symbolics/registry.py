@@ -36,14 +36,19 @@ from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from typing import Any, TypeVar
 
 from onnx_migrate.errors import DuplicateSymbolicError, SymbolicRegistrationError
+from onnx_migrate.legacy_symbolics.marks import builtin_marks, builtin_symbolic
+from onnx_migrate.legacy_symbolics.opsets import BASE_OPSET, MAX_OPSET, MIN_OPSET
 
 __all__ = [
     "BASE_OPSET",
+    "MAX_OPSET",
+    "MIN_OPSET",
     "LookupResult",
     "LookupStatus",
     "SymbolicEntry",
     "SymbolicFunctionGroup",
     "SymbolicRegistry",
+    "builtin_marks",
     "builtin_symbolic",
     "custom_onnx_symbolic",
     "dispatch_opset_version",
@@ -54,11 +59,6 @@ __all__ = [
     "unregister_custom_op_symbolic",
     "validate_custom_op_name",
 ]
-
-#: Opset 9 is the base of the built-in library (see the seed README).
-BASE_OPSET = 9
-MIN_OPSET = 7
-MAX_OPSET = 23
 
 _F = TypeVar("_F", bound=Callable[..., Any])
 _CUSTOM_NAME = re.compile(r"^[a-zA-Z0-9-_]+::[a-zA-Z-_]+[a-zA-Z0-9-_]*$")
@@ -341,11 +341,16 @@ class SymbolicRegistry:
 
     @classmethod
     def with_builtins(cls) -> SymbolicRegistry:
-        """A new registry holding the built-in symbolic library only."""
-        from onnx_migrate.legacy_symbolics.ops import register_builtins
+        """A new registry holding the built-in symbolic library only (``ops`` lists it).
+
+        The registry sits above the library (``ops`` only marks its functions, see
+        :mod:`.marks`); the import is deferred so that importing the registry for its
+        types stays cheap (it does not load the ~2,000 built-ins and torch's graph API).
+        """
+        from onnx_migrate.legacy_symbolics import ops
 
         registry = cls()
-        register_builtins(registry)
+        ops.register_builtins(registry)
         return registry
 
     @classmethod
@@ -526,40 +531,6 @@ class SymbolicRegistry:
         return hidden
 
 
-# -- built-in marking ---------------------------------------------------------------
-
-_BUILTIN_MARK = "__onnx_migrate_symbolics__"
-
-
-def builtin_symbolic(
-    name: str,
-    opset: int | Sequence[int] = BASE_OPSET,
-    decorate: Sequence[Callable[[Callable[..., Any]], Callable[..., Any]]] | None = None,
-) -> Callable[[_F], _F]:
-    """Mark a library function as the built-in symbolic for ``name`` from ``opset`` on.
-
-    Nothing is registered at import time: ``ops.register_builtins(registry)``
-    collects the marks from the family modules listed in ``ops.ALL_FAMILIES``.
-    """
-    opsets = (opset,) if isinstance(opset, int) else tuple(opset)
-
-    def wrapper(func: _F) -> _F:
-        decorated: Callable[..., Any] = func
-        for decorator in decorate or ():
-            decorated = decorator(decorated)
-        marks = list(getattr(func, _BUILTIN_MARK, ()))
-        marks.extend((name, version, decorated) for version in opsets)
-        setattr(func, _BUILTIN_MARK, marks)
-        return func
-
-    return wrapper
-
-
-def builtin_marks(func: Any) -> list[tuple[str, int, Callable[..., Any]]]:
-    """The ``(name, opset, function)`` marks set by :func:`builtin_symbolic`."""
-    return list(getattr(func, _BUILTIN_MARK, ()))
-
-
 # -- the legacy free functions (they act on the process-default registry) ------------
 
 
@@ -590,7 +561,7 @@ def register_custom_op_symbolic(symbolic_name: str, symbolic_fn: Callable[..., A
     whose first parameter is annotated ``SymbolicContext`` (torch 1.11-1.12) is called
     ``fn(ctx, g, *args)`` as it was.
     """
-    from onnx_migrate.legacy_symbolics.jit_utils import adapt_symbolic_context
+    from onnx_migrate.legacy_symbolics.jit_utils import adapt_symbolic_context  # deferred like ops: import cost
 
     name = validate_custom_op_name(symbolic_name)
     SymbolicRegistry.default().register(name, opset_version, adapt_symbolic_context(symbolic_fn), custom=True)

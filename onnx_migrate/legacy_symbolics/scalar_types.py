@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import enum
 import warnings
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 import onnx_ir as ir
 import torch
@@ -62,6 +62,23 @@ class TensorProtoDataType(enum.IntEnum):
     FLOAT8E4M3FNUZ = 18
     FLOAT8E5M2 = 19
     FLOAT8E5M2FNUZ = 20
+
+
+@runtime_checkable
+class _GraphValue(Protocol):
+    """What :meth:`JitScalarType.from_value` reads of a value: the ``torch._C.Value`` calls.
+
+    ``values.Value`` has them; naming the calls rather than the class keeps this module
+    below the value facade (which types its values with this module).
+    """
+
+    def type(self) -> Any: ...
+
+    def node(self) -> Any: ...
+
+    def debugName(self) -> str: ...  # noqa: N802 - the torch._C name
+
+    def setType(self, jit_type: Any) -> Any: ...  # noqa: N802 - the torch._C name
 
 
 class JitScalarType(enum.IntEnum):
@@ -149,11 +166,9 @@ class JitScalarType(enum.IntEnum):
             OnnxMigrateError: ``value`` is not a value or tensor and no default was given.
             SymbolicValueError: the value's element type is unknown and no default was given.
         """
-        from onnx_migrate.legacy_symbolics.values import Value  # facade depends on this module
-
         if isinstance(value, torch.Tensor):
             return cls.from_dtype(value.dtype)
-        if not isinstance(value, Value) or value.node().mustBeNone():
+        if not isinstance(value, _GraphValue) or value.node().mustBeNone():
             if default is None:
                 raise OnnxMigrateError(
                     f"JitScalarType.from_value needs a graph value or a torch.Tensor, got {type(value).__name__}; "

@@ -14,9 +14,12 @@ import html
 import json
 import math
 from collections.abc import Sequence
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
-from onnx_migrate.compat.check.result import CheckResult, ModelCheck, ModelComparison, NumericRun, OpCount, Verdict
+from onnx_migrate.compat.check.outcome import Verdict
+
+if TYPE_CHECKING:  # the results call these formats (CheckResult.to_json ...): types only, no import circle
+    from onnx_migrate.compat.check.result import CheckResult, ModelCheck, ModelComparison, NumericRun, OpCount
 
 __all__ = ["FORMATS", "to_dict", "to_html", "to_json", "to_markdown", "to_plain_text", "write"]
 

@@ -2,14 +2,16 @@
 
 These are plain data, kept apart from how they are computed (``compare``,
 ``numeric``, ``verdict``) and how they are shown (``formats``), so that the JSON
-output, the tables and the Python API all read the same fields.
+output, the tables and the Python API all read the same fields. :class:`Verdict`
+lives in the leaf :mod:`.outcome` (``formats`` names it without importing the results).
 """
 
 from __future__ import annotations
 
 import dataclasses
-import enum
 from typing import Any
+
+from onnx_migrate.compat.check.outcome import Verdict
 
 __all__ = [
     "CheckResult",
@@ -24,28 +26,6 @@ __all__ = [
     "TensorSignature",
     "Verdict",
 ]
-
-
-class Verdict(str, enum.Enum):
-    """How onnx_migrate's model relates to the reference.
-
-    ``IDENTICAL``: same graph (op histogram, signature, custom nodes, initializers)
-    and, where ONNX Runtime could run both, the same numbers. ``EQUIVALENT``: the
-    numbers agree but the graph differs in ways the report lists (explained
-    differences). ``DIFFERENT``: a difference that breaks users (names they feed,
-    types, custom nodes, numbers) or one the numbers could not explain.
-    ``ERROR``: no comparison was possible (no reference, a script that stopped).
-    """
-
-    IDENTICAL = "identical"
-    EQUIVALENT = "equivalent"
-    DIFFERENT = "different"
-    ERROR = "error"
-
-    @property
-    def passes(self) -> bool:
-        """Whether this verdict lets CI pass."""
-        return self in (Verdict.IDENTICAL, Verdict.EQUIVALENT)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -1,9 +1,9 @@
 """Reading the arguments symbolics receive: constants, value kinds and static shapes.
 
 Symbolics get graph values (``Value``), Python constants (``ConstantValue``) and lists
-(``ListValue``). These helpers say what such a value is (``_is_none``, ``_is_tensor_list`` ...),
-read its constant payload (``_maybe_get_const``, ``_get_const``, ``_parse_arg``) and its static
-shape (``_get_tensor_rank``, ``_get_tensor_sizes``). Every other helper module builds on them.
+(``ListValue``). These helpers say what such a value is (``is_none``, ``is_tensor_list`` ...),
+read its constant payload (``maybe_get_const``, ``get_const``, ``parse_arg``) and its static
+shape (``get_tensor_rank``, ``get_tensor_sizes``). Every other helper module builds on them.
 Re-exported by :mod:`onnx_migrate.legacy_symbolics.symbolic_helper`.
 """
 
@@ -38,10 +38,10 @@ INT64_MAX = 2**63 - 1
 INT64_MIN = -(2**63)
 
 
-_ValueDescriptor = Literal["v", "i", "is", "f", "fs", "b", "s", "t", "none"]
+ValueDescriptor = Literal["v", "i", "is", "f", "fs", "b", "s", "t", "none"]
 
 #: What each ``parse_args`` descriptor turns an argument into (for error messages too).
-_DESCRIPTOR_MEANINGS: dict[str, str] = {
+DESCRIPTOR_MEANINGS: dict[str, str] = {
     "v": "the value itself (no conversion)",
     "i": "a constant int",
     "is": "a constant list of ints",
@@ -54,25 +54,25 @@ _DESCRIPTOR_MEANINGS: dict[str, str] = {
 }
 
 # c10 enum numbering, which TorchScript graphs used for layouts and memory formats.
-_LAYOUT_CODES: dict[Any, int] = {torch.strided: 0, torch.sparse_coo: 1}
-_MEMORY_FORMAT_CODES: dict[Any, int] = {
+LAYOUT_CODES: dict[Any, int] = {torch.strided: 0, torch.sparse_coo: 1}
+MEMORY_FORMAT_CODES: dict[Any, int] = {
     torch.contiguous_format: 0,
     torch.preserve_format: 1,
     torch.channels_last: 2,
     torch.channels_last_3d: 3,
 }
 
-class _NotConstant:
+class NotConstant:
     """Marker: the value is computed by the graph, not known at export time."""
 
     def __repr__(self) -> str:
         return "<not constant>"
 
 
-_NOT_CONSTANT = _NotConstant()
+NOT_CONSTANT = NotConstant()
 
 
-class _ConversionError(Exception):
+class ConversionError(Exception):
     """A constant exists but does not fit the descriptor (internal)."""
 
 
@@ -81,8 +81,8 @@ class _ConversionError(Exception):
 # ==================================================================================
 
 
-def _constant_payload(value: Any) -> Any:
-    """The Python payload of a constant graph value, or ``_NOT_CONSTANT``.
+def constant_payload(value: Any) -> Any:
+    """The Python payload of a constant graph value, or ``NOT_CONSTANT``.
 
     ``ConstantValue`` gives its Python object; a graph value made by an ONNX
     ``Constant`` node (or carrying ``const_value``) gives a ``torch.Tensor``
@@ -91,13 +91,13 @@ def _constant_payload(value: Any) -> Any:
     if isinstance(value, ConstantValue):
         return value.python_value
     if not isinstance(value, Value) or isinstance(value, (ListValue, TupleValue)):
-        return _NOT_CONSTANT
+        return NOT_CONSTANT
     ir_value = value.ir_value
     if ir_value.const_value is not None:
         return ir_tensor_to_torch(ir_value.const_value)
     producer = ir_value.producer()
     if producer is None or producer.op_type != "Constant" or producer.domain not in ("", "ai.onnx"):
-        return _NOT_CONSTANT
+        return NOT_CONSTANT
     attributes = producer.attributes
     if "value" in attributes and attributes["value"].type == ir.AttributeType.TENSOR:
         return ir_tensor_to_torch(attributes["value"].as_tensor())
@@ -113,103 +113,103 @@ def _constant_payload(value: Any) -> Any:
         return attributes["value_string"].as_string()
     if "value_strings" in attributes:
         return list(attributes["value_strings"].as_strings())
-    return _NOT_CONSTANT
+    return NOT_CONSTANT
 
 
-def _enum_code(obj: Any) -> Any:
+def enum_code(obj: Any) -> Any:
     """dtype / layout / memory format -> the int TorchScript graphs carried; others unchanged."""
     if isinstance(obj, torch.dtype):
         return int(JitScalarType.from_dtype(obj))
     if isinstance(obj, torch.layout):
-        return _LAYOUT_CODES.get(obj, 0)
+        return LAYOUT_CODES.get(obj, 0)
     if isinstance(obj, torch.memory_format):
-        return _MEMORY_FORMAT_CODES.get(obj, 0)
+        return MEMORY_FORMAT_CODES.get(obj, 0)
     return obj
 
 
-def _one_item(obj: Any) -> Any:
+def one_item(obj: Any) -> Any:
     """A single Python item out of a number, 0-d/1-element tensor, array or 1-element list."""
-    obj = _enum_code(obj)
+    obj = enum_code(obj)
     if isinstance(obj, torch.Tensor):
         if obj.numel() != 1:
-            raise _ConversionError(f"a tensor of shape {tuple(obj.shape)} holds {obj.numel()} values, not one")
+            raise ConversionError(f"a tensor of shape {tuple(obj.shape)} holds {obj.numel()} values, not one")
         return obj.item()
     if isinstance(obj, (np.ndarray, np.generic)):
         array = np.asarray(obj)
         if array.size != 1:
-            raise _ConversionError(f"an array of shape {array.shape} holds {array.size} values, not one")
+            raise ConversionError(f"an array of shape {array.shape} holds {array.size} values, not one")
         return array.item()
     if isinstance(obj, (list, tuple)):
         if len(obj) != 1:
-            raise _ConversionError(f"a list of {len(obj)} items is not a single value")
-        return _one_item(obj[0])
+            raise ConversionError(f"a list of {len(obj)} items is not a single value")
+        return one_item(obj[0])
     return obj
 
 
-def _flat_items(obj: Any) -> list[Any]:
+def flat_items(obj: Any) -> list[Any]:
     """The items of a list / tensor / array constant, flattened; a single number becomes a one-item list."""
     if isinstance(obj, torch.Tensor):
         return obj.reshape(-1).tolist()
     if isinstance(obj, np.ndarray):
         return obj.reshape(-1).tolist()
     if isinstance(obj, (list, tuple)):
-        return [_one_item(item) for item in obj]
-    return [_one_item(obj)]
+        return [one_item(item) for item in obj]
+    return [one_item(obj)]
 
 
-def _convert_constant(obj: Any, desc: str) -> Any:
-    """Convert a constant payload as descriptor ``desc`` asks; raises ``_ConversionError``."""
+def convert_constant(obj: Any, desc: str) -> Any:
+    """Convert a constant payload as descriptor ``desc`` asks; raises ``ConversionError``."""
     if obj is None:
         return None
     try:
         if desc == "i":
-            item = _one_item(obj)
+            item = one_item(obj)
             if isinstance(item, str):
-                raise _ConversionError(f"the string {item!r} is not an int")
+                raise ConversionError(f"the string {item!r} is not an int")
             return int(item)
         if desc == "f":
-            item = _one_item(obj)
+            item = one_item(obj)
             if isinstance(item, str):
-                raise _ConversionError(f"the string {item!r} is not a float")
+                raise ConversionError(f"the string {item!r} is not a float")
             return float(item)
         if desc == "b":
-            return bool(_one_item(obj))
+            return bool(one_item(obj))
         if desc == "s":
             if isinstance(obj, bytes):
                 return obj.decode()
-            return obj if isinstance(obj, str) else str(_one_item(obj))
+            return obj if isinstance(obj, str) else str(one_item(obj))
         if desc == "t":
-            return _as_torch_tensor(obj)
+            return as_torch_tensor(obj)
         if desc == "is":
-            return [int(_enum_code(v)) for v in _flat_items(obj)]
+            return [int(enum_code(v)) for v in flat_items(obj)]
         if desc == "fs":
-            return [float(v) for v in _flat_items(obj)]
-    except _ConversionError:
+            return [float(v) for v in flat_items(obj)]
+    except ConversionError:
         raise
     except (TypeError, ValueError, RuntimeError, OverflowError) as exc:
-        raise _ConversionError(str(exc)) from exc
-    raise _ConversionError(f"unknown descriptor {desc!r}")
+        raise ConversionError(str(exc)) from exc
+    raise ConversionError(f"unknown descriptor {desc!r}")
 
 
-def _as_torch_tensor(obj: Any) -> torch.Tensor:
+def as_torch_tensor(obj: Any) -> torch.Tensor:
     if isinstance(obj, torch.Tensor):
         return obj
     if isinstance(obj, (np.ndarray, np.generic)):
         return torch.from_numpy(np.array(obj, copy=True))
-    obj = _enum_code(obj)
+    obj = enum_code(obj)
     if isinstance(obj, (list, tuple)):
-        return torch.tensor([_enum_code(v) for v in obj])
+        return torch.tensor([enum_code(v) for v in obj])
     return torch.tensor(obj)
 
 
-def _describe(value: Any) -> str:
+def describe(value: Any) -> str:
     """A short description of what a helper received, for error messages."""
     if isinstance(value, ConstantValue):
         return f"the constant {value.python_value!r:.80}"
     if isinstance(value, TupleValue):
         return f"a tuple of {len(value.items)} values"
     if isinstance(value, ListValue):
-        return f"a list of {len(value.items)} values ({', '.join(_describe_short(i) for i in value.items)})"
+        return f"a list of {len(value.items)} values ({', '.join(describe_short(i) for i in value.items)})"
     if isinstance(value, Value):
         kind = value.node().kind()
         origin = "a graph input" if kind == "prim::Param" else f"the output of {kind}"
@@ -217,7 +217,7 @@ def _describe(value: Any) -> str:
     return f"a {type(value).__name__} ({value!r:.80})"
 
 
-def _describe_short(value: Any) -> str:
+def describe_short(value: Any) -> str:
     if value is None or isinstance(value, ConstantValue):
         return repr(None if value is None else value.python_value)
     if isinstance(value, Value):
@@ -225,7 +225,7 @@ def _describe_short(value: Any) -> str:
     return repr(value)
 
 
-def _descriptor_error(
+def descriptor_error(
     value: Any,
     desc: str,
     *,
@@ -245,9 +245,9 @@ def _descriptor_error(
         argument = f"argument '{arg_name}'{position}" if arg_name is not None else f"the argument{position}"
     else:
         argument = "an argument"
-    meaning = _DESCRIPTOR_MEANINGS.get(desc, "an unknown conversion")
+    meaning = DESCRIPTOR_MEANINGS.get(desc, "an unknown conversion")
     message = (
-        f"{where}: {argument} is declared {desc!r} ({meaning}) but received {_describe(value)}; {reason}."
+        f"{where}: {argument} is declared {desc!r} ({meaning}) but received {describe(value)}; {reason}."
     )
     if not_constant:
         message += (
@@ -265,9 +265,9 @@ def _descriptor_error(
     return error
 
 
-def _parse_arg(
+def parse_arg(
     value: Any,
-    desc: _ValueDescriptor,
+    desc: ValueDescriptor,
     arg_name: str | None = None,
     node_name: str | None = None,
     *,
@@ -285,57 +285,57 @@ def _parse_arg(
         SymbolicArgError: the value is not a constant, or its constant does not fit ``desc``.
     """
     context = {"arg_name": arg_name, "node_name": node_name, "arg_index": arg_index, "op": op}
-    if desc not in _DESCRIPTOR_MEANINGS:
-        raise _descriptor_error(
-            value, desc, reason=f"valid descriptors are {', '.join(repr(d) for d in _DESCRIPTOR_MEANINGS)}", **context
+    if desc not in DESCRIPTOR_MEANINGS:
+        raise descriptor_error(
+            value, desc, reason=f"valid descriptors are {', '.join(repr(d) for d in DESCRIPTOR_MEANINGS)}", **context
         )
     if desc in ("v", "none"):
         return value
-    if not _is_value(value):
+    if not is_value(value):
         if desc == "i" and isinstance(value, (torch.dtype, torch.layout, torch.memory_format)):
-            return _enum_code(value)
+            return enum_code(value)
         return value
-    if _is_none(value):
+    if is_none(value):
         return None
     if isinstance(value, TupleValue):
-        raise _descriptor_error(value, desc, reason="tuples (quantized tensors) cannot be converted", **context)
+        raise descriptor_error(value, desc, reason="tuples (quantized tensors) cannot be converted", **context)
     if isinstance(value, ListValue):
-        return _parse_list(value, desc, context)
-    payload = _constant_payload(value)
-    if payload is _NOT_CONSTANT:
-        raise _descriptor_error(value, desc, reason="it is not a constant", not_constant=True, **context)
+        return parse_list(value, desc, context)
+    payload = constant_payload(value)
+    if payload is NOT_CONSTANT:
+        raise descriptor_error(value, desc, reason="it is not a constant", not_constant=True, **context)
     try:
-        return _convert_constant(payload, desc)
-    except _ConversionError as exc:
-        raise _descriptor_error(value, desc, reason=str(exc), **context) from None
+        return convert_constant(payload, desc)
+    except ConversionError as exc:
+        raise descriptor_error(value, desc, reason=str(exc), **context) from None
 
 
-def _parse_list(value: ListValue, desc: str, context: dict[str, Any]) -> list[Any]:
+def parse_list(value: ListValue, desc: str, context: dict[str, Any]) -> list[Any]:
     """``prim::ListConstruct`` items -> Python ints / floats (``"is"`` / ``"fs"`` only, as legacy)."""
     if desc not in ("is", "fs"):
-        raise _descriptor_error(
+        raise descriptor_error(
             value, desc, reason="only lists of constant ints ('is') or floats ('fs') can be unpacked", **context
         )
     item_desc = "i" if desc == "is" else "f"
     result = []
     for position, item in enumerate(value.items):
-        payload = _NOT_CONSTANT if item is None else _constant_payload(item)
-        if payload is _NOT_CONSTANT or payload is None:
-            raise _descriptor_error(
+        payload = NOT_CONSTANT if item is None else constant_payload(item)
+        if payload is NOT_CONSTANT or payload is None:
+            raise descriptor_error(
                 value,
                 desc,
-                reason=f"item {position} ({_describe_short(item)}) is not a constant",
+                reason=f"item {position} ({describe_short(item)}) is not a constant",
                 not_constant=True,
                 **context,
             )
         try:
-            result.append(_convert_constant(payload, item_desc))
-        except _ConversionError as exc:
-            raise _descriptor_error(value, desc, reason=f"item {position}: {exc}", **context) from None
+            result.append(convert_constant(payload, item_desc))
+        except ConversionError as exc:
+            raise descriptor_error(value, desc, reason=f"item {position}: {exc}", **context) from None
     return result
 
 
-def _node_get(node: Any, key: str) -> Any:
+def node_get(node: Any, key: str) -> Any:
     """An attribute of a node whatever its type (``node["value"]``), as legacy ``_node_get``.
 
     Raises:
@@ -346,25 +346,25 @@ def _node_get(node: Any, key: str) -> Any:
     return node[key]
 
 
-def _is_onnx_constant(value: Any) -> bool:
+def is_onnx_constant(value: Any) -> bool:
     """Whether ``value`` is a non-None constant graph value (an ``onnx::Constant`` to legacy code)."""
-    if not _is_value(value):
+    if not is_value(value):
         return False
-    payload = _constant_payload(value)
-    return payload is not _NOT_CONSTANT and payload is not None
+    payload = constant_payload(value)
+    return payload is not NOT_CONSTANT and payload is not None
 
 
-def _convert_python(value: Any, desc: str) -> Any:
+def convert_python(value: Any, desc: str) -> Any:
     """A plain Python value converted for a numeric/tensor descriptor, or unchanged when it does not fit."""
     if desc in ("v", "none", "s"):
         return value
     try:
-        return _convert_constant(value, desc)
-    except _ConversionError:
+        return convert_constant(value, desc)
+    except ConversionError:
         return value
 
 
-def _maybe_get_const(value: Any, descriptor: _ValueDescriptor) -> Any:
+def maybe_get_const(value: Any, descriptor: ValueDescriptor) -> Any:
     """The Python value of a constant, or ``value`` itself when it is computed by the graph.
 
     Constant values (``ConstantValue``, outputs of ``Constant`` nodes, values with
@@ -372,45 +372,45 @@ def _maybe_get_const(value: Any, descriptor: _ValueDescriptor) -> Any:
     ``None``. Plain Python values are constants too: they are converted when they
     fit (``torch.tensor(3)`` with ``"i"`` gives ``3``, ``2`` with ``"t"`` a 0-d
     tensor) and come back unchanged otherwise. Graph values that are not constant
-    come back unchanged, so callers test the result with ``_is_value``.
+    come back unchanged, so callers test the result with ``is_value``.
     """
     if isinstance(value, ListValue) and not isinstance(value, TupleValue):
         if descriptor in ("is", "fs") and all(
-            item is not None and _constant_payload(item) not in (_NOT_CONSTANT, None) for item in value.items
+            item is not None and constant_payload(item) not in (NOT_CONSTANT, None) for item in value.items
         ):
-            return _parse_arg(value, descriptor)
+            return parse_arg(value, descriptor)
         return value
     if isinstance(value, Value):
-        if _is_none(value):
+        if is_none(value):
             return None
-        if _constant_payload(value) is _NOT_CONSTANT:
+        if constant_payload(value) is NOT_CONSTANT:
             return value
-        return _parse_arg(value, descriptor)
-    return _convert_python(value, descriptor)
+        return parse_arg(value, descriptor)
+    return convert_python(value, descriptor)
 
 
-def _maybe_get_scalar(value: Any) -> Any:
+def maybe_get_scalar(value: Any) -> Any:
     """A 0-d ``torch.Tensor`` when ``value`` is a constant scalar, else ``value`` unchanged."""
-    value_t = _maybe_get_const(value, "t")
+    value_t = maybe_get_const(value, "t")
     if isinstance(value_t, torch.Tensor) and value_t.shape == ():
         return value_t
     return value
 
 
-def _get_const(value: Any, desc: _ValueDescriptor, arg_name: str) -> Any:
-    """Like ``_parse_arg``, but insisting the value is a constant.
+def get_const(value: Any, desc: ValueDescriptor, arg_name: str) -> Any:
+    """Like ``parse_arg``, but insisting the value is a constant.
 
     Raises:
         SymbolicArgError: ``value`` is computed by the graph (its message names ``arg_name``).
     """
-    if not _is_constant(value):
-        raise _descriptor_error(value, desc, reason="it is not a constant", arg_name=arg_name, not_constant=True)
-    if not _is_value(value):
-        return _convert_python(value, desc)
-    return _parse_arg(value, desc, arg_name)
+    if not is_constant(value):
+        raise descriptor_error(value, desc, reason="it is not a constant", arg_name=arg_name, not_constant=True)
+    if not is_value(value):
+        return convert_python(value, desc)
+    return parse_arg(value, desc, arg_name)
 
 
-def _scalar(x: Any) -> numbers.Number | None:
+def scalar_item(x: Any) -> numbers.Number | None:
     """The Python number in a 0-d tensor, else ``None``."""
     if isinstance(x, torch.Tensor) and x.shape == ():
         return x.item()
@@ -422,7 +422,7 @@ def _scalar(x: Any) -> numbers.Number | None:
 # ==================================================================================
 
 
-def _is_none(x: Any) -> bool:
+def is_none(x: Any) -> bool:
     """``None``, or a value standing for ``None`` (a ``None`` constant, an omitted optional)."""
     if x is None:
         return True
@@ -431,95 +431,95 @@ def _is_none(x: Any) -> bool:
     return False
 
 
-def _is_value(x: Any) -> bool:
+def is_value(x: Any) -> bool:
     """Whether ``x`` is a graph value facade (constants and lists included), not a Python object."""
     return isinstance(x, Value)
 
 
-def _is_constant(value: Any) -> bool:
+def is_constant(value: Any) -> bool:
     """Whether ``value`` is known at export time.
 
     True for Python objects, ``ConstantValue`` (``None`` included), outputs of
     ``Constant`` nodes, values with ``const_value`` and lists whose items all are.
     """
-    if not _is_value(value):
+    if not is_value(value):
         return True
     if isinstance(value, TupleValue):
         return False
     if isinstance(value, ListValue):
-        return all(item is None or _is_constant(item) for item in value.items)
-    return isinstance(value, ConstantValue) or _constant_payload(value) is not _NOT_CONSTANT
+        return all(item is None or is_constant(item) for item in value.items)
+    return isinstance(value, ConstantValue) or constant_payload(value) is not NOT_CONSTANT
 
 
-def _constant_number(value: Any) -> Any:
-    """The number a constant scalar holds (Python or ``ConstantValue``), else ``_NOT_CONSTANT``."""
+def constant_number(value: Any) -> Any:
+    """The number a constant scalar holds (Python or ``ConstantValue``), else ``NOT_CONSTANT``."""
     obj = value.python_value if isinstance(value, ConstantValue) else value
     if isinstance(obj, (bool, numbers.Number, np.number, np.bool_)) and not isinstance(obj, complex):
         return obj
-    return _NOT_CONSTANT
+    return NOT_CONSTANT
 
 
-def _is_tensor(x: Any) -> bool:
+def is_tensor(x: Any) -> bool:
     """Whether ``x`` is a tensor value; constant numbers count, as they were 0-d tensors to legacy code."""
     if isinstance(x, ConstantValue):
-        return isinstance(x.python_value, torch.Tensor) or _constant_number(x) is not _NOT_CONSTANT
+        return isinstance(x.python_value, torch.Tensor) or constant_number(x) is not NOT_CONSTANT
     if isinstance(x, Value):
         return isinstance(x.type(), TensorType)
     return False
 
 
-def _as_list_type(jit_type: Any) -> ListType | None:
+def as_list_type(jit_type: Any) -> ListType | None:
     """``jit_type`` if it is a list type, else ``None``."""
     return jit_type if isinstance(jit_type, ListType) else None
 
 
-def _is_list(x: Any) -> bool:
+def is_list(x: Any) -> bool:
     """Whether ``x`` is a list: a list value, a list constant or a Python list/tuple."""
     if isinstance(x, (list, tuple)):
         return True
-    return _is_value(x) and _as_list_type(x.type()) is not None
+    return is_value(x) and as_list_type(x.type()) is not None
 
 
-def _is_tensor_list(x: Any) -> bool:
+def is_tensor_list(x: Any) -> bool:
     """Whether ``x`` is a list of tensors."""
     if isinstance(x, (list, tuple)):
-        return bool(x) and all(_is_value(item) and _is_tensor(item) for item in x)
-    if not _is_value(x):
+        return bool(x) and all(is_value(item) and is_tensor(item) for item in x)
+    if not is_value(x):
         return False
-    list_type = _as_list_type(x.type())
+    list_type = as_list_type(x.type())
     return list_type is not None and isinstance(list_type.getElementType(), TensorType)
 
 
-def _is_scalar_list(x: Any) -> bool:
+def is_scalar_list(x: Any) -> bool:
     """Whether ``x`` is a list of numbers (``List[int]``, ``List[float]``, ``List[bool]``)."""
     if isinstance(x, (list, tuple)):
-        return bool(x) and all(_constant_number(item) is not _NOT_CONSTANT for item in x)
-    if not _is_value(x):
+        return bool(x) and all(constant_number(item) is not NOT_CONSTANT for item in x)
+    if not is_value(x):
         return False
-    list_type = _as_list_type(x.type())
+    list_type = as_list_type(x.type())
     return list_type is not None and isinstance(list_type.getElementType(), (IntType, FloatType, BoolType))
 
 
-def _is_packed_list(list_value: Any) -> bool:
+def is_packed_list(list_value: Any) -> bool:
     """Whether ``list_value`` is a ``prim::ListConstruct`` (a :class:`ListValue`) to unpack."""
-    return _is_value(list_value) and list_value.node().kind() == "prim::ListConstruct"
+    return is_value(list_value) and list_value.node().kind() == "prim::ListConstruct"
 
 
-def _is_tuple_construct(x: Any) -> bool:
+def is_tuple_construct(x: Any) -> bool:
     """Whether ``x`` is a ``prim::TupleConstruct`` (a :class:`TupleValue`)."""
-    return _is_value(x) and x.node().kind() == "prim::TupleConstruct"
+    return is_value(x) and x.node().kind() == "prim::TupleConstruct"
 
 
-def _is_scalar(x: Any) -> bool:
+def is_scalar(x: Any) -> bool:
     """Whether ``x`` is a scalar: a Python/constant number, a 0-d tensor, or a 0-d graph value (a SymInt)."""
-    if _constant_number(x) is not _NOT_CONSTANT:
+    if constant_number(x) is not NOT_CONSTANT:
         return True
     if isinstance(x, torch.Tensor):
         return x.dim() == 0
-    return _is_value(x) and _get_tensor_rank(x) == 0
+    return is_value(x) and get_tensor_rank(x) == 0
 
 
-def _unpack_list(list_value: Any) -> list[Any]:
+def unpack_list(list_value: Any) -> list[Any]:
     """The items of a list value (``prim::ListConstruct`` inputs).
 
     A constant list comes back as one ``ConstantValue`` per item, and a Python
@@ -535,13 +535,13 @@ def _unpack_list(list_value: Any) -> list[Any]:
     if isinstance(list_value, (list, tuple)):
         return list(list_value)
     raise SymbolicValueError(
-        f"_unpack_list expects a list value (prim::ListConstruct), got {_describe(list_value)}. "
+        f"_unpack_list expects a list value (prim::ListConstruct), got {describe(list_value)}. "
         "Check with _is_packed_list(value) before unpacking.",
-        list_value if _is_value(list_value) else None,
+        list_value if is_value(list_value) else None,
     )
 
 
-def _unpack_tuple(tuple_value: Any) -> tuple[Any, ...]:
+def unpack_tuple(tuple_value: Any) -> tuple[Any, ...]:
     """The items of a tuple value (``prim::TupleConstruct`` inputs).
 
     Raises:
@@ -552,24 +552,24 @@ def _unpack_tuple(tuple_value: Any) -> tuple[Any, ...]:
     if isinstance(tuple_value, tuple):
         return tuple_value
     raise SymbolicValueError(
-        f"_unpack_tuple expects a tuple value (prim::TupleConstruct), got {_describe(tuple_value)}.",
-        tuple_value if _is_value(tuple_value) else None,
+        f"_unpack_tuple expects a tuple value (prim::TupleConstruct), got {describe(tuple_value)}.",
+        tuple_value if is_value(tuple_value) else None,
     )
 
 
-def _unpack_quantized_tensor(tuple_value: Any) -> tuple[Any, ...]:
+def unpack_quantized_tensor(tuple_value: Any) -> tuple[Any, ...]:
     """``(tensor, scale, zero_point[, axis])`` of a quantized tensor.
 
     Raises:
         SymbolicValueError: the value is not a quantized tensor tuple of 3 or 4 items.
     """
-    if not _is_tuple_construct(tuple_value):
+    if not is_tuple_construct(tuple_value):
         raise SymbolicValueError(
-            f"Expected a quantized tensor (a tuple of tensor, scale, zero_point[, axis]), got {_describe(tuple_value)}. "
+            f"Expected a quantized tensor (a tuple of tensor, scale, zero_point[, axis]), got {describe(tuple_value)}. "
             "The op producing it probably has no quantized symbolic; quantize it with symbolic_helper.quantize_helper.",
-            tuple_value if _is_value(tuple_value) else None,
+            tuple_value if is_value(tuple_value) else None,
         )
-    items = _unpack_tuple(tuple_value)
+    items = unpack_tuple(tuple_value)
     if len(items) not in (3, 4):
         raise SymbolicValueError(
             f"A quantized tensor tuple has 3 or 4 items (tensor, scale, zero_point[, axis]), this one has {len(items)}.",
@@ -583,32 +583,32 @@ def _unpack_quantized_tensor(tuple_value: Any) -> tuple[Any, ...]:
 # ==================================================================================
 
 
-def _constant_tensor_shape(value: Any) -> list[int] | None:
+def constant_tensor_shape(value: Any) -> list[int] | None:
     """The shape of a constant seen as a tensor (numbers are 0-d), or ``None``."""
     obj = value.python_value if isinstance(value, ConstantValue) else value
     if isinstance(obj, torch.Tensor):
         return list(obj.shape)
-    if _constant_number(obj) is not _NOT_CONSTANT:
+    if constant_number(obj) is not NOT_CONSTANT:
         return []
     return None
 
 
-def _get_tensor_rank(x: Any) -> int | None:
+def get_tensor_rank(x: Any) -> int | None:
     """The rank of a tensor value, or ``None`` when unknown or ``x`` is not a tensor."""
-    if isinstance(x, ConstantValue) or not _is_value(x):
-        shape = _constant_tensor_shape(x)
+    if isinstance(x, ConstantValue) or not is_value(x):
+        shape = constant_tensor_shape(x)
         return None if shape is None else len(shape)
     x_type = x.type()
     return x_type.dim() if isinstance(x_type, TensorType) else None
 
 
-def _get_tensor_sizes(x: Any, allow_nonstatic: bool = True) -> list[int | None] | None:
+def get_tensor_sizes(x: Any, allow_nonstatic: bool = True) -> list[int | None] | None:
     """The sizes of a tensor value: ``None`` marks a dynamic dim; ``None`` overall when the rank is unknown.
 
     With ``allow_nonstatic=False`` any dynamic dim makes the result ``None``.
     """
-    if isinstance(x, ConstantValue) or not _is_value(x):
-        return _constant_tensor_shape(x)  # type: ignore[return-value]
+    if isinstance(x, ConstantValue) or not is_value(x):
+        return constant_tensor_shape(x)  # type: ignore[return-value]
     x_type = x.type()
     if not isinstance(x_type, TensorType):
         return None
@@ -618,24 +618,24 @@ def _get_tensor_sizes(x: Any, allow_nonstatic: bool = True) -> list[int | None] 
     return sizes
 
 
-def _get_tensor_dim_size(x: Any, dim: int) -> int | None:
+def get_tensor_dim_size(x: Any, dim: int) -> int | None:
     """The static size of dim ``dim`` of ``x``, or ``None`` when unknown."""
-    sizes = _get_tensor_sizes(x)
+    sizes = get_tensor_sizes(x)
     return sizes[dim] if sizes else None
 
 
-def _get_dim_for_cross(x: Any, dim: Any) -> int | None:
+def get_dim_for_cross(x: Any, dim: Any) -> int | None:
     """``torch.cross``'s dim: -1 made positive; ``None`` -> the first dim of size 3."""
-    dim = _maybe_get_const(dim, "i")
-    if _is_none(dim):
+    dim = maybe_get_const(dim, "i")
+    if is_none(dim):
         dim = None
     if dim == -1:
-        rank = _get_tensor_rank(x)
+        rank = get_tensor_rank(x)
         if rank is None:
             raise SymbolicValueError("cross with dim=-1 needs the input rank, which is unknown.", x)
         return dim + rank
     if dim is None:
-        sizes = _get_tensor_sizes(x)
+        sizes = get_tensor_sizes(x)
         if sizes is None:
             raise SymbolicValueError("cross without dim needs the input shape, which is unknown.", x)
         for index, size in enumerate(sizes):

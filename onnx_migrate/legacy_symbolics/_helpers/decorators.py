@@ -2,7 +2,7 @@
 
 ``parse_args`` turns graph constants into Python values before the symbolic runs;
 ``quantized_args`` dequantizes quantized inputs and requantizes the output;
-``_overload_by_arg_count`` picks an overload by argument count. They sit above the
+``overload_by_arg_count`` picks an overload by argument count. They sit above the
 argument readers, the error helpers and the quantize helpers they use.
 Re-exported by :mod:`onnx_migrate.legacy_symbolics.symbolic_helper`.
 """
@@ -18,14 +18,14 @@ import torch
 
 from onnx_migrate.errors import SymbolicArgError
 from onnx_migrate.legacy_symbolics._helpers.args import (
-    _DESCRIPTOR_MEANINGS,
-    _is_packed_list,
-    _is_tuple_construct,
-    _is_value,
-    _parse_arg,
-    _ValueDescriptor,
+    DESCRIPTOR_MEANINGS,
+    is_packed_list,
+    is_tuple_construct,
+    is_value,
+    parse_arg,
+    ValueDescriptor,
 )
-from onnx_migrate.legacy_symbolics._helpers.errors_and_opsets import _opset_of, _unsupported
+from onnx_migrate.legacy_symbolics._helpers.errors_and_opsets import opset_of, unsupported
 from onnx_migrate.legacy_symbolics._helpers.quantize import dequantize_helper, quantize_helper
 from onnx_migrate.legacy_symbolics.values import ListValue
 
@@ -37,7 +37,7 @@ _F = TypeVar("_F", bound=Callable[..., Any])
 # ==================================================================================
 
 
-def _positional_names(fn: Callable[..., Any]) -> tuple[list[str], dict[str, int]]:
+def positional_names(fn: Callable[..., Any]) -> tuple[list[str], dict[str, int]]:
     """Names of ``fn``'s positional parameters after ``g``, and keyword name -> position."""
     try:
         parameters = list(inspect.signature(fn).parameters.values())[1:]
@@ -54,13 +54,13 @@ def _positional_names(fn: Callable[..., Any]) -> tuple[list[str], dict[str, int]
     return names, index_of
 
 
-def _function_label(fn: Callable[..., Any]) -> str:
+def function_label(fn: Callable[..., Any]) -> str:
     module = getattr(fn, "__module__", None)
     qualname = getattr(fn, "__qualname__", None) or getattr(fn, "__name__", repr(fn))
     return f"{module}.{qualname}" if module else qualname
 
 
-def _original_op(g: Any) -> str | None:
+def original_op(g: Any) -> str | None:
     node = getattr(g, "original_node", None)
     try:
         return None if node is None else str(node.kind())
@@ -68,7 +68,7 @@ def _original_op(g: Any) -> str | None:
         return None
 
 
-def parse_args(*arg_descriptors: _ValueDescriptor) -> Callable[[_F], _F]:
+def parse_args(*arg_descriptors: ValueDescriptor) -> Callable[[_F], _F]:
     """Decorate a symbolic so its arguments arrive as Python values.
 
     Each descriptor converts the argument at the same position (after ``g``):
@@ -91,20 +91,20 @@ def parse_args(*arg_descriptors: _ValueDescriptor) -> Callable[[_F], _F]:
             when there are more positional arguments than descriptors.
     """
     for position, desc in enumerate(arg_descriptors):
-        if desc not in _DESCRIPTOR_MEANINGS:
+        if desc not in DESCRIPTOR_MEANINGS:
             raise SymbolicArgError(
                 f"parse_args descriptor {position} is {desc!r}; valid descriptors are "
-                f"{', '.join(repr(d) for d in _DESCRIPTOR_MEANINGS)} ({'; '.join(f'{k}: {v}' for k, v in _DESCRIPTOR_MEANINGS.items())})."
+                f"{', '.join(repr(d) for d in DESCRIPTOR_MEANINGS)} ({'; '.join(f'{k}: {v}' for k, v in DESCRIPTOR_MEANINGS.items())})."
             )
 
     def decorator(fn: _F) -> _F:
         fn._arg_descriptors = arg_descriptors  # type: ignore[attr-defined]
-        names, index_of = _positional_names(fn)
-        label = _function_label(fn)
+        names, index_of = positional_names(fn)
+        label = function_label(fn)
 
         @functools.wraps(fn)
         def wrapper(g: Any, *args: Any, **kwargs: Any) -> Any:
-            op = _original_op(g)
+            op = original_op(g)
             if len(args) > len(arg_descriptors):
                 raise SymbolicArgError(
                     f"Symbolic function '{label}'{f' (exporting {op!r})' if op else ''} received {len(args)} "
@@ -112,14 +112,14 @@ def parse_args(*arg_descriptors: _ValueDescriptor) -> Callable[[_F], _F]:
                     f"{arg_descriptors!r}. Declare one descriptor per argument ('v' keeps a value as it is)."
                 )
             parsed = [
-                _parse_arg(arg, desc, names[i] if i < len(names) else None, label, arg_index=i, op=op)
+                parse_arg(arg, desc, names[i] if i < len(names) else None, label, arg_index=i, op=op)
                 for i, (arg, desc) in enumerate(zip(args, arg_descriptors))
             ]
             parsed_kwargs = {}
             for key, arg in kwargs.items():
                 position = index_of.get(key)
                 if position is not None and position < len(arg_descriptors):
-                    arg = _parse_arg(arg, arg_descriptors[position], key, label, arg_index=position, op=op)
+                    arg = parse_arg(arg, arg_descriptors[position], key, label, arg_index=position, op=op)
                 parsed_kwargs[key] = arg
             return fn(g, *parsed, **parsed_kwargs)
 
@@ -145,7 +145,7 @@ def quantized_args(
     """
 
     def decorator(fn: _F) -> _F:
-        _, index_of = _positional_names(fn)
+        _, index_of = positional_names(fn)
 
         def flag(position: int | None) -> bool:
             return position is not None and position < len(arg_q_descriptors) and bool(arg_q_descriptors[position])
@@ -155,18 +155,18 @@ def quantized_args(
             flagged = [(flag(i), arg) for i, arg in enumerate(args)]
             flagged_kwargs = {key: (flag(index_of.get(key)), arg) for key, arg in kwargs.items()}
             everything = flagged + list(flagged_kwargs.values())
-            if not any(_holds_quantized(marked, arg) for marked, arg in everything):
+            if not any(holds_quantized(marked, arg) for marked, arg in everything):
                 return fn(g, *args, **kwargs)
 
             found: dict[str, Any] = {"scale": None, "zero_point": None}
 
             def dequantize(marked: bool, arg: Any) -> Any:
-                if _is_quantized(marked, arg):
+                if is_quantized(marked, arg):
                     tensor, arg_scale, arg_zero_point, _ = dequantize_helper(g, arg)
                     if found["scale"] is None:
                         found["scale"], found["zero_point"] = arg_scale, arg_zero_point
                     return tensor
-                if _is_packed_list(arg):
+                if is_packed_list(arg):
                     return ListValue([dequantize(marked, item) for item in arg.items])
                 return arg
 
@@ -186,17 +186,17 @@ def quantized_args(
     return decorator
 
 
-def _is_quantized(marked: bool, arg: Any) -> bool:
-    return marked and _is_value(arg) and _is_tuple_construct(arg)
+def is_quantized(marked: bool, arg: Any) -> bool:
+    return marked and is_value(arg) and is_tuple_construct(arg)
 
 
-def _holds_quantized(marked: bool, arg: Any) -> bool:
-    if _is_packed_list(arg):
-        return any(_is_quantized(marked, item) for item in arg.items)
-    return _is_quantized(marked, arg)
+def holds_quantized(marked: bool, arg: Any) -> bool:
+    if is_packed_list(arg):
+        return any(is_quantized(marked, item) for item in arg.items)
+    return is_quantized(marked, arg)
 
 
-def _apply_params(*args: Any, **kwargs: Any) -> Callable[[Callable[..., _T]], _T]:
+def apply_params(*args: Any, **kwargs: Any) -> Callable[[Callable[..., _T]], _T]:
     """A decorator that calls a symbolic factory with fixed parameters (legacy registration idiom)."""
 
     def _apply(fn: Callable[..., _T]) -> _T:
@@ -205,7 +205,7 @@ def _apply_params(*args: Any, **kwargs: Any) -> Callable[[Callable[..., _T]], _T
     return _apply
 
 
-def _overload_by_arg_count(fn: Callable[..., Sequence[Callable[..., Any]]]) -> Callable[..., Any]:
+def overload_by_arg_count(fn: Callable[..., Sequence[Callable[..., Any]]]) -> Callable[..., Any]:
     """Pick, among the overloads ``fn`` returns, the one whose ``parse_args`` arity matches the call."""
 
     @functools.wraps(fn)
@@ -215,8 +215,8 @@ def _overload_by_arg_count(fn: Callable[..., Sequence[Callable[..., Any]]]) -> C
         for overload in overloads:
             if len(getattr(overload, "_arg_descriptors", ())) == count:
                 return overload(g, *args, **kwargs)
-        return _unsupported(
-            f"aten::{wrapper.__name__}", _opset_of(g), f"no overload takes {count} arguments", None
+        return unsupported(
+            f"aten::{wrapper.__name__}", opset_of(g), f"no overload takes {count} arguments", None
         )
 
     return wrapper

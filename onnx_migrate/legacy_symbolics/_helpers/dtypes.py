@@ -1,8 +1,8 @@
 """Element types of graph values: lookup, promotion, casts and the legacy type tables.
 
-Symbolics ask for a value's scalar type (``_try_get_scalar_type``), promote mixed inputs
-(``_type_promote_from_values``) and insert casts around ops ONNX defines for floats only
-(``_op_with_optional_float_cast``). The deprecated 1.x tables (``cast_pytorch_to_onnx`` ...)
+Symbolics ask for a value's scalar type (``try_get_scalar_type``), promote mixed inputs
+(``type_promote_from_values``) and insert casts around ops ONNX defines for floats only
+(``op_with_optional_float_cast``). The deprecated 1.x tables (``cast_pytorch_to_onnx`` ...)
 stay for old code. Re-exported by :mod:`onnx_migrate.legacy_symbolics.symbolic_helper`.
 """
 
@@ -17,28 +17,28 @@ import torch
 
 from onnx_migrate.errors import SymbolicValueError
 from onnx_migrate.legacy_symbolics._helpers.args import (
-    _NOT_CONSTANT,
-    _constant_number,
-    _describe,
-    _get_tensor_rank,
-    _is_none,
-    _is_value,
+    NOT_CONSTANT,
+    constant_number,
+    describe,
+    get_tensor_rank,
+    is_none,
+    is_value,
 )
 from onnx_migrate.legacy_symbolics.graph_context import GraphContext
 from onnx_migrate.legacy_symbolics.scalar_types import JitScalarType, TensorProtoDataType
 from onnx_migrate.legacy_symbolics.values import ConstantValue, ListValue, TupleValue, Value
 
-_FLOATING_TYPES = frozenset(
+FLOATING_TYPES = frozenset(
     {JitScalarType.FLOAT, JitScalarType.DOUBLE, JitScalarType.HALF, JitScalarType.BFLOAT16}
 )
-_COMPLEX_TYPES = frozenset({JitScalarType.COMPLEX32, JitScalarType.COMPLEX64, JitScalarType.COMPLEX128})
+COMPLEX_TYPES = frozenset({JitScalarType.COMPLEX32, JitScalarType.COMPLEX64, JitScalarType.COMPLEX128})
 
 # ==================================================================================
 # Element types
 # ==================================================================================
 
 
-def _static_scalar_type(value: Any) -> JitScalarType | None:
+def static_scalar_type(value: Any) -> JitScalarType | None:
     """The element type of a typed tensor (graph value, tensor constant, torch.Tensor); ``None`` otherwise.
 
     Python numbers have no type of their own: they take the type of the tensor they meet.
@@ -54,13 +54,13 @@ def _static_scalar_type(value: Any) -> JitScalarType | None:
     return None if found == JitScalarType.UNDEFINED else found
 
 
-def _kind_scalar_type(value: Any) -> JitScalarType | None:
-    """Like ``_static_scalar_type`` but numbers get the type TorchScript gave them (bool, int64, double)."""
-    found = _static_scalar_type(value)
+def kind_scalar_type(value: Any) -> JitScalarType | None:
+    """Like ``static_scalar_type`` but numbers get the type TorchScript gave them (bool, int64, double)."""
+    found = static_scalar_type(value)
     if found is not None:
         return found
-    number = _constant_number(value)
-    if number is _NOT_CONSTANT:
+    number = constant_number(value)
+    if number is NOT_CONSTANT:
         return None
     if isinstance(number, (bool, np.bool_)):
         return JitScalarType.BOOL
@@ -69,33 +69,33 @@ def _kind_scalar_type(value: Any) -> JitScalarType | None:
     return JitScalarType.DOUBLE
 
 
-def _try_get_scalar_type(*args: Any) -> JitScalarType | None:
+def try_get_scalar_type(*args: Any) -> JitScalarType | None:
     """The element type of the first argument whose type is known, or ``None``."""
     for arg in args:
-        found = _static_scalar_type(arg)
+        found = static_scalar_type(arg)
         if found is not None:
             return found
     return None
 
 
-def _type_promote_from_values(*args: Any) -> JitScalarType:
+def type_promote_from_values(*args: Any) -> JitScalarType:
     """The type PyTorch's promotion gives ``args`` (tensors, 0-d tensors, then numbers).
 
     Values whose type is unknown are skipped; ``UNDEFINED`` when nothing is known.
     """
-    accumulated: Any = _NOT_CONSTANT
+    accumulated: Any = NOT_CONSTANT
     for arg in args:
         operand: Any
-        found = _static_scalar_type(arg)
+        found = static_scalar_type(arg)
         if found is not None:
-            rank = _get_tensor_rank(arg)
+            rank = get_tensor_rank(arg)
             operand = torch.empty((1,) if rank is None or rank > 0 else (), dtype=found.dtype())
         else:
-            number = _constant_number(arg)
-            if number is _NOT_CONSTANT:
+            number = constant_number(arg)
+            if number is NOT_CONSTANT:
                 continue
             operand = number.item() if isinstance(number, (np.number, np.bool_)) else number
-        if accumulated is _NOT_CONSTANT:
+        if accumulated is NOT_CONSTANT:
             accumulated = operand
         elif isinstance(accumulated, torch.Tensor) or isinstance(operand, torch.Tensor):
             dtype = torch.result_type(accumulated, operand)
@@ -105,68 +105,68 @@ def _type_promote_from_values(*args: Any) -> JitScalarType:
             accumulated = torch.empty((1,) * dims, dtype=dtype)
         else:
             accumulated = accumulated + operand if not (isinstance(accumulated, bool) and isinstance(operand, bool)) else (accumulated or operand)
-    if accumulated is _NOT_CONSTANT:
+    if accumulated is NOT_CONSTANT:
         return JitScalarType.UNDEFINED
     if isinstance(accumulated, torch.Tensor):
         return JitScalarType.from_dtype(accumulated.dtype)
     return JitScalarType.from_dtype(torch.tensor(accumulated).dtype)
 
 
-def _is_in_type_group(value: Any, scalar_types: set[JitScalarType] | frozenset[JitScalarType]) -> bool:
+def is_in_type_group(value: Any, scalar_types: set[JitScalarType] | frozenset[JitScalarType]) -> bool:
     """Whether the element type of ``value`` is one of ``scalar_types``.
 
     Lists answer for their first item; numbers for the type TorchScript gave them;
     values of unknown type and ``None`` answer ``False``.
     """
-    if value is None or _is_none(value):
+    if value is None or is_none(value):
         return False
     if isinstance(value, ListValue) and not isinstance(value, TupleValue):
         items = [item for item in value.items if item is not None]
-        return bool(items) and _is_in_type_group(items[0], scalar_types)
+        return bool(items) and is_in_type_group(items[0], scalar_types)
     if isinstance(value, ConstantValue) and isinstance(value.python_value, (list, tuple)):
-        return bool(value.python_value) and _is_in_type_group(value.python_value[0], scalar_types)
+        return bool(value.python_value) and is_in_type_group(value.python_value[0], scalar_types)
     if isinstance(value, (list, tuple)):
-        return bool(value) and _is_in_type_group(value[0], scalar_types)
-    return _kind_scalar_type(value) in scalar_types
+        return bool(value) and is_in_type_group(value[0], scalar_types)
+    return kind_scalar_type(value) in scalar_types
 
 
-def _is_fp(value: Any) -> bool:
+def is_fp(value: Any) -> bool:
     """Whether ``value`` holds floating point data (a float number counts)."""
-    return _is_in_type_group(value, _FLOATING_TYPES)
+    return is_in_type_group(value, FLOATING_TYPES)
 
 
-def _is_bool(value: Any) -> bool:
+def is_bool(value: Any) -> bool:
     """Whether ``value`` holds booleans."""
-    return _is_in_type_group(value, {JitScalarType.BOOL})
+    return is_in_type_group(value, {JitScalarType.BOOL})
 
 
 def is_complex_value(x: Any) -> bool:
     """Whether the graph value ``x`` has a complex element type."""
-    if not _is_value(x):
-        raise SymbolicValueError(f"is_complex_value expects a graph value, got {_describe(x)}.")
-    return _kind_scalar_type(x) in _COMPLEX_TYPES
+    if not is_value(x):
+        raise SymbolicValueError(f"is_complex_value expects a graph value, got {describe(x)}.")
+    return kind_scalar_type(x) in COMPLEX_TYPES
 
 
-def _if_scalar_type_as(self: Any, tensor: Any) -> Any:
+def if_scalar_type_as(self: Any, tensor: Any) -> Any:
     """Give a constant scalar (``torch.Tensor`` or number) the element type of ``tensor``.
 
     Graph values come back unchanged: only constants can be retyped without a Cast.
     """
-    if _is_value(self):
+    if is_value(self):
         return self
-    scalar_type = _static_scalar_type(tensor)
+    scalar_type = static_scalar_type(tensor)
     if scalar_type is None:
         return self
     if isinstance(self, torch.Tensor):
         return self.to(scalar_type.dtype())
-    if _constant_number(self) is not _NOT_CONSTANT:
+    if constant_number(self) is not NOT_CONSTANT:
         return torch.tensor(self, dtype=scalar_type.dtype())
     return self
 
 
-def _maybe_cast_to_type(g: GraphContext, value: Any, jit_type: JitScalarType) -> Any:
+def maybe_cast_to_type(g: GraphContext, value: Any, jit_type: JitScalarType) -> Any:
     """``value`` cast to ``jit_type`` unless it already has that type."""
-    if _kind_scalar_type(value) != jit_type:
+    if kind_scalar_type(value) != jit_type:
         return g.op("Cast", value, to_i=jit_type.onnx_type())
     return value
 
@@ -183,15 +183,15 @@ def args_have_same_dtype(args: Sequence[Any]) -> bool:
     return all(JitScalarType.from_value(arg) == base for arg in args)
 
 
-def _maybe_cast_reduce_op_input(g: GraphContext, self: Any) -> Any:
+def maybe_cast_reduce_op_input(g: GraphContext, self: Any) -> Any:
     """Cast integral inputs of reductions to int64, as PyTorch reduces them."""
-    scalar_type = _static_scalar_type(self)
-    if scalar_type is not None and not _is_fp(self) and scalar_type != JitScalarType.INT64:
+    scalar_type = static_scalar_type(self)
+    if scalar_type is not None and not is_fp(self) and scalar_type != JitScalarType.INT64:
         return g.op("Cast", self, to_i=TensorProtoDataType.INT64)
     return self
 
 
-def _op_with_optional_float_cast(g: GraphContext, op_name: str, *args: Any, **kwargs: Any) -> Any:
+def op_with_optional_float_cast(g: GraphContext, op_name: str, *args: Any, **kwargs: Any) -> Any:
     """Emit ``op_name`` in float for non-float inputs, casting back, below ``opset_before``.
 
     Some ONNX ops (Clip, Min, Max, Pad... at old opsets) only take floats, while
@@ -209,10 +209,10 @@ def _op_with_optional_float_cast(g: GraphContext, op_name: str, *args: Any, **kw
     target_float_t = kwargs.pop("target_float_t", JitScalarType.FLOAT)
     inputs = list(args)
     dtype_0 = JitScalarType.from_value(inputs[0])
-    require_cast = not _is_fp(inputs[0]) and (opset_before is None or g.opset < opset_before)
+    require_cast = not is_fp(inputs[0]) and (opset_before is None or g.opset < opset_before)
     if require_cast:
         for value in inputs:
-            if _is_value(value) and value.isCompleteTensor():
+            if is_value(value) and value.isCompleteTensor():
                 value_type = JitScalarType.from_value(value)
                 if value_type != dtype_0:
                     raise SymbolicValueError(
@@ -221,7 +221,7 @@ def _op_with_optional_float_cast(g: GraphContext, op_name: str, *args: Any, **kw
                         value,
                     )
         for index, value in enumerate(inputs):
-            if _is_value(value) and not isinstance(value, ConstantValue) and value.isCompleteTensor() and not _is_fp(value):
+            if is_value(value) and not isinstance(value, ConstantValue) and value.isCompleteTensor() and not is_fp(value):
                 inputs[index] = g.op("Cast", value, to_i=target_float_t.onnx_type())
     result = g.op(op_name, *inputs, **kwargs)
     if require_cast:
@@ -229,7 +229,7 @@ def _op_with_optional_float_cast(g: GraphContext, op_name: str, *args: Any, **kw
     return result
 
 
-def _generate_wrapped_number(g: GraphContext, scalar: Any) -> Value:
+def generate_wrapped_number(g: GraphContext, scalar: Any) -> Value:
     """A 0-d constant for a Python number: double for floats, the number's own type otherwise.
 
     (A "wrapped number" is how PyTorch passes a Python scalar as a tensor.)

@@ -1,6 +1,6 @@
 """The helpers that refuse an op, and the opset globals legacy code read from the module.
 
-``_unimplemented``, ``_onnx_unsupported``, ``_block_list_in_opset`` ... raise
+``unimplemented``, ``onnx_unsupported``, ``block_list_in_opset`` ... raise
 :class:`~onnx_migrate.errors.UnsupportedSymbolicError` with a message naming the op and
 opset. The tables of torch 1.x module globals (``_export_onnx_opset_version`` ...) that
 ``symbolic_helper.__getattr__`` serves with a DeprecationWarning live here too.
@@ -15,11 +15,11 @@ from typing import Any, NoReturn
 
 from onnx_migrate.errors import OnnxMigrateWarning, UnsupportedSymbolicError
 from onnx_migrate.legacy_symbolics import export_context as _export_context
-from onnx_migrate.legacy_symbolics._helpers.args import _describe, _is_value, _maybe_get_const
+from onnx_migrate.legacy_symbolics._helpers.args import describe, is_value, maybe_get_const
 from onnx_migrate.legacy_symbolics.graph_context import GraphContext
-from onnx_migrate.legacy_symbolics.registry import BASE_OPSET, MAX_OPSET, MIN_OPSET
+from onnx_migrate.legacy_symbolics.opsets import BASE_OPSET, MAX_OPSET, MIN_OPSET
 
-_onnx_base_opset = BASE_OPSET
+onnx_base_opset = BASE_OPSET
 # torch 1.x's ``_default_onnx_opset_version``, ``_onnx_main_opset`` and ``_onnx_stable_opsets``
 # are served, with a DeprecationWarning, by the module ``__getattr__`` at the end of this file.
 
@@ -28,26 +28,26 @@ _onnx_base_opset = BASE_OPSET
 # ==================================================================================
 
 
-def _opset_of(g: Any) -> int:
+def opset_of(g: Any) -> int:
     opset = getattr(g, "opset", None)
     if isinstance(opset, int):
         return opset
     return _export_context.GLOBALS.export_onnx_opset_version
 
 
-def _unsupported(
+def unsupported(
     op: str, opset: int, reason: str | None, value: Any, supported_opsets: Sequence[int] = ()
 ) -> NoReturn:
     """Raise ``UnsupportedSymbolicError`` with the reason and the offending value in the hint."""
     hint_parts = []
     if reason:
         hint_parts.append(f"Reason: {reason.rstrip('.')}.")
-    if value is not None and _is_value(value):
-        hint_parts.append(f"Caused by {_describe(value)}.")
+    if value is not None and is_value(value):
+        hint_parts.append(f"Caused by {describe(value)}.")
     raise UnsupportedSymbolicError(op, opset, supported_opsets, " ".join(hint_parts) or None)
 
 
-def _unimplemented(op: str, msg: str, value: Any = None) -> NoReturn:
+def unimplemented(op: str, msg: str, value: Any = None) -> NoReturn:
     """Raise: ``op`` cannot be exported in the way asked (``msg`` says why).
 
     Unlike the legacy helper this never returns ``None``, whatever the
@@ -56,44 +56,44 @@ def _unimplemented(op: str, msg: str, value: Any = None) -> NoReturn:
     Raises:
         UnsupportedSymbolicError: always.
     """
-    _unsupported(op, _export_context.GLOBALS.export_onnx_opset_version, msg, value)
+    unsupported(op, _export_context.GLOBALS.export_onnx_opset_version, msg, value)
 
 
-def _onnx_unsupported(op_name: str, value: Any = None) -> NoReturn:
+def onnx_unsupported(op_name: str, value: Any = None) -> NoReturn:
     """Raise: ONNX has no way to express ``op_name``.
 
     Raises:
         UnsupportedSymbolicError: always.
     """
-    _unsupported(op_name, _export_context.GLOBALS.export_onnx_opset_version, None, value)
+    unsupported(op_name, _export_context.GLOBALS.export_onnx_opset_version, None, value)
 
 
-def _onnx_opset_unsupported(op_name: str, current_opset: int, supported_opset: int, value: Any = None) -> NoReturn:
+def onnx_opset_unsupported(op_name: str, current_opset: int, supported_opset: int, value: Any = None) -> NoReturn:
     """Raise: ``op_name`` needs opset ``supported_opset``; the export targets ``current_opset``.
 
     Raises:
         UnsupportedSymbolicError: always.
     """
-    _unsupported(op_name, current_opset, None, value, [supported_opset])
+    unsupported(op_name, current_opset, None, value, [supported_opset])
 
 
-def _onnx_opset_unsupported_detailed(
+def onnx_opset_unsupported_detailed(
     op_name: str, current_opset: int, supported_opset: int, reason: str, value: Any = None
 ) -> NoReturn:
-    """Like ``_onnx_opset_unsupported``, with the reason.
+    """Like ``onnx_opset_unsupported``, with the reason.
 
     Raises:
         UnsupportedSymbolicError: always.
     """
-    _unsupported(op_name, current_opset, reason, value, [supported_opset])
+    unsupported(op_name, current_opset, reason, value, [supported_opset])
 
 
-def _block_list_in_opset(name: str) -> Callable[..., NoReturn]:
+def block_list_in_opset(name: str) -> Callable[..., NoReturn]:
     """A symbolic that refuses ``name`` at the opset it is registered for."""
 
     def symbolic_fn(*args: Any, **kwargs: Any) -> NoReturn:
-        opset = _opset_of(args[0]) if args else _export_context.GLOBALS.export_onnx_opset_version
-        _unsupported(name, opset, f"{name} is not implemented for opset {opset}; try another opset_version", None)
+        opset = opset_of(args[0]) if args else _export_context.GLOBALS.export_onnx_opset_version
+        unsupported(name, opset, f"{name} is not implemented for opset {opset}; try another opset_version", None)
 
     symbolic_fn.__name__ = f"blocked_{name.replace('::', '_')}"
     return symbolic_fn
@@ -108,7 +108,7 @@ def check_training_mode(op_train_mode: Any, op_name: str) -> None:
     mode = _export_context.GLOBALS.training_mode
     if mode == _export_context.TrainingMode.PRESERVE:
         return
-    train = bool(_maybe_get_const(op_train_mode, "b"))
+    train = bool(maybe_get_const(op_train_mode, "b"))
     op_mode = _export_context.TrainingMode.TRAINING if train else _export_context.TrainingMode.EVAL
     if op_mode == mode:
         return
@@ -125,7 +125,7 @@ def check_training_mode(op_train_mode: Any, op_name: str) -> None:
 # Module attributes that legacy code read as globals
 # ==================================================================================
 
-_EXPORT_SETTINGS: dict[str, Callable[[], Any]] = {
+EXPORT_SETTINGS: dict[str, Callable[[], Any]] = {
     "_export_onnx_opset_version": lambda: _export_context.GLOBALS.export_onnx_opset_version,
     "_operator_export_type": lambda: _export_context.GLOBALS.operator_export_type,
     "_training_mode": lambda: _export_context.GLOBALS.training_mode,
@@ -134,14 +134,14 @@ _EXPORT_SETTINGS: dict[str, Callable[[], Any]] = {
 
 #: Module attributes torch removed (1.13 and later), still read by old symbolics: name -> (value, modern spelling).
 REMOVED_ATTRIBUTES: dict[str, tuple[Callable[[], Any], str]] = {
-    "_export_onnx_opset_version": (_EXPORT_SETTINGS["_export_onnx_opset_version"], "g.opset"),
+    "_export_onnx_opset_version": (EXPORT_SETTINGS["_export_onnx_opset_version"], "g.opset"),
     "_operator_export_type": (
-        _EXPORT_SETTINGS["_operator_export_type"],
+        EXPORT_SETTINGS["_operator_export_type"],
         "g.export_context.operator_export_type (or GLOBALS.operator_export_type)",
     ),
-    "_training_mode": (_EXPORT_SETTINGS["_training_mode"], "g.export_context.training (or GLOBALS.training_mode)"),
+    "_training_mode": (EXPORT_SETTINGS["_training_mode"], "g.export_context.training (or GLOBALS.training_mode)"),
     "_onnx_shape_inference": (
-        _EXPORT_SETTINGS["_onnx_shape_inference"],
+        EXPORT_SETTINGS["_onnx_shape_inference"],
         "g.export_context.onnx_shape_inference (or GLOBALS.onnx_shape_inference)",
     ),
     "_default_onnx_opset_version": (
@@ -158,25 +158,25 @@ REMOVED_ATTRIBUTES: dict[str, tuple[Callable[[], Any], str]] = {
         "constant folding runs at every opset onnx_migrate exports; nothing to check",
     ),
     "_cast_func_template": (
-        lambda: _cast_func_template,
+        lambda: cast_func_template,
         "g.op('Cast', input, to_i=TensorProtoDataType.<TYPE>)",
     ),
     "is_caffe2_aten_fallback": (
-        lambda: _is_caffe2_aten_fallback,
+        lambda: is_caffe2_aten_fallback,
         "nothing: Caffe2 is gone and ATen fallback is operator_export_type=ONNX_ATEN_FALLBACK",
     ),
 }
 
 
-def _cast_func_template(to_i: Any, g: GraphContext, input: Any, non_blocking: Any = False) -> Any:
+def cast_func_template(to_i: Any, g: GraphContext, input: Any, non_blocking: Any = False) -> Any:
     """torch 1.x's template of the ``_cast_<Type>`` symbolics: ``Cast(to=to_i)``."""
     return g.op("Cast", input, to_i=int(to_i))
 
 
-def _is_caffe2_aten_fallback() -> bool:
+def is_caffe2_aten_fallback() -> bool:
     """torch 1.x's Caffe2 check: always ``False`` (there is no Caffe2 export)."""
     return False
 
-_LEGACY_SETTERS = frozenset(
+LEGACY_SETTERS = frozenset(
     {"_set_opset_version", "_set_operator_export_type", "_set_training_mode", "_set_onnx_shape_inference"}
 )

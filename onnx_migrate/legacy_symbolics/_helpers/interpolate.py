@@ -17,25 +17,25 @@ from onnx_migrate.errors import OnnxMigrateWarning, SymbolicValueError
 from onnx_migrate.legacy_symbolics import export_context as _export_context
 from onnx_migrate.legacy_symbolics._helpers.args import (
     INT64_MAX,
-    _get_tensor_rank,
-    _get_tensor_sizes,
-    _is_constant,
-    _is_list,
-    _is_none,
-    _is_packed_list,
-    _is_value,
-    _maybe_get_const,
-    _maybe_get_scalar,
-    _scalar,
+    get_tensor_rank,
+    get_tensor_sizes,
+    is_constant,
+    is_list,
+    is_none,
+    is_packed_list,
+    is_value,
+    maybe_get_const,
+    maybe_get_scalar,
+    scalar_item,
 )
 from onnx_migrate.legacy_symbolics._helpers.decorators import quantized_args
-from onnx_migrate.legacy_symbolics._helpers.errors_and_opsets import _unsupported
+from onnx_migrate.legacy_symbolics._helpers.errors_and_opsets import unsupported
 from onnx_migrate.legacy_symbolics._helpers.shapes import (
-    _const,
-    _optional_input_placeholder_tensor,
-    _slice_helper,
-    _to_1d_int64,
-    _unsqueeze_helper,
+    const,
+    optional_input_placeholder_tensor,
+    slice_helper,
+    to_1d_int64,
+    unsqueeze_helper,
 )
 from onnx_migrate.legacy_symbolics.graph_context import GraphContext
 from onnx_migrate.legacy_symbolics.scalar_types import TensorProtoDataType
@@ -45,7 +45,7 @@ from onnx_migrate.legacy_symbolics.scalar_types import TensorProtoDataType
 # ==================================================================================
 
 
-def _interpolate_warning(interpolate_mode: str, opset: int | None = None) -> None:
+def interpolate_warning(interpolate_mode: str, opset: int | None = None) -> None:
     """Warn that Upsample/Resize before opset 11 may not match PyTorch's interpolation.
 
     ``opset`` defaults to the running export's.
@@ -61,16 +61,16 @@ def _interpolate_warning(interpolate_mode: str, opset: int | None = None) -> Non
     )
 
 
-def _interpolate_size_to_scales(g: GraphContext, input: Any, output_size: Any, dim: int) -> Any:
+def interpolate_size_to_scales(g: GraphContext, input: Any, output_size: Any, dim: int) -> Any:
     """The Resize/Upsample scales ``[1, 1, out/in ...]`` for a target ``output_size``."""
-    output_size = _maybe_get_const(output_size, "is")
-    if _is_value(output_size):
-        offsets = _const(g, torch.ones(2, dtype=torch.float32))
-        dividend = g.op("Cast", _to_1d_int64(g, output_size, "output_size"), to_i=TensorProtoDataType.FLOAT)
-        divisor = _slice_helper(g, g.op("Shape", input), axes=[0], starts=[2], ends=[INT64_MAX])
+    output_size = maybe_get_const(output_size, "is")
+    if is_value(output_size):
+        offsets = const(g, torch.ones(2, dtype=torch.float32))
+        dividend = g.op("Cast", to_1d_int64(g, output_size, "output_size"), to_i=TensorProtoDataType.FLOAT)
+        divisor = slice_helper(g, g.op("Shape", input), axes=[0], starts=[2], ends=[INT64_MAX])
         divisor = g.op("Cast", divisor, to_i=TensorProtoDataType.FLOAT)
         return g.op("Concat", offsets, g.op("Div", dividend, divisor), axis_i=0)
-    sizes = _get_tensor_sizes(input)
+    sizes = get_tensor_sizes(input)
     if sizes is None or any(s is None for s in sizes[2:]):
         raise SymbolicValueError(
             "interpolate to a constant output size needs the input's spatial sizes at export time; they are dynamic. "
@@ -78,28 +78,28 @@ def _interpolate_size_to_scales(g: GraphContext, input: Any, output_size: Any, d
             input,
         )
     scales = [1.0 if i < 2 else float(output_size[-(dim - i)]) / float(sizes[-(dim - i)]) for i in range(dim)]  # type: ignore[arg-type]
-    return _const(g, torch.tensor(scales, dtype=torch.float32))
+    return const(g, torch.tensor(scales, dtype=torch.float32))
 
 
-def _interpolate_get_scales_if_available(g: GraphContext, scales: Sequence[Any]) -> Any:
+def interpolate_get_scales_if_available(g: GraphContext, scales: Sequence[Any]) -> Any:
     """``[1, 1, *scales]`` when the scale arguments carry scales, else ``None``."""
     if not scales:
         return None
     first = scales[0]
-    if first is None or _is_none(first):
+    if first is None or is_none(first):
         return None
-    value = _maybe_get_const(first, "fs")
-    if not _is_value(value):
+    value = maybe_get_const(first, "fs")
+    if not is_value(value):
         if value in (-1, [-1], [-1.0], -1.0) or value == []:
             return None
-        scales_value = _const(g, torch.tensor(value, dtype=torch.float32))
+        scales_value = const(g, torch.tensor(value, dtype=torch.float32))
     else:
         scales_value = g.op("Cast", value, to_i=TensorProtoDataType.FLOAT)
-    offsets = _const(g, torch.ones(2, dtype=torch.float32))
+    offsets = const(g, torch.ones(2, dtype=torch.float32))
     return g.op("Concat", offsets, scales_value, axis_i=0)
 
 
-def _get_interpolate_attributes(g: GraphContext, mode: str, args: Sequence[Any]) -> tuple[Any, Any]:
+def get_interpolate_attributes(g: GraphContext, mode: str, args: Sequence[Any]) -> tuple[Any, Any]:
     """``(scales, align_corners)`` out of the trailing interpolate arguments (nearest has no align_corners)."""
     if mode == "nearest":
         align_corners = None
@@ -107,27 +107,27 @@ def _get_interpolate_attributes(g: GraphContext, mode: str, args: Sequence[Any])
     else:
         align_corners = args[0]
         scales = list(args[1:])
-    return _interpolate_get_scales_if_available(g, scales), align_corners
+    return interpolate_get_scales_if_available(g, scales), align_corners
 
 
-def _interpolate_get_scales(g: GraphContext, scale_factor: Any, dim: int) -> Any:
+def interpolate_get_scales(g: GraphContext, scale_factor: Any, dim: int) -> Any:
     """``[1, 1, s, s, ...]`` (float) from a scalar or per-dim ``scale_factor`` for a rank-``dim`` input."""
-    offsets = _const(g, torch.ones(2, dtype=torch.float32))
-    static = _maybe_get_const(scale_factor, "fs") if _is_constant(scale_factor) else scale_factor
-    if not _is_value(static):
+    offsets = const(g, torch.ones(2, dtype=torch.float32))
+    static = maybe_get_const(scale_factor, "fs") if is_constant(scale_factor) else scale_factor
+    if not is_value(static):
         factors = list(static) if isinstance(static, (list, tuple)) else [float(static)]
         if len(factors) == 1:
             factors = factors * (dim - 2)
-        return _const(g, torch.tensor([1.0, 1.0, *factors], dtype=torch.float32))
-    rank = _get_tensor_rank(scale_factor)
-    if _is_list(scale_factor) or (rank is not None and rank > 0):
+        return const(g, torch.tensor([1.0, 1.0, *factors], dtype=torch.float32))
+    rank = get_tensor_rank(scale_factor)
+    if is_list(scale_factor) or (rank is not None and rank > 0):
         factors = g.op("Cast", scale_factor, to_i=TensorProtoDataType.FLOAT)
         return g.op("Concat", offsets, factors, axis_i=0)
-    factor = g.op("Cast", _unsqueeze_helper(g, scale_factor, [0]), to_i=TensorProtoDataType.FLOAT)
+    factor = g.op("Cast", unsqueeze_helper(g, scale_factor, [0]), to_i=TensorProtoDataType.FLOAT)
     return g.op("Concat", offsets, *([factor] * (dim - 2)), axis_i=0)
 
 
-def _interpolate_get_scales_and_mode(
+def interpolate_get_scales_and_mode(
     g: GraphContext, input: Any, size: Any, scale_factor: Any, mode: Any, align_corners: Any
 ) -> tuple[Any, str]:
     """Scales and ONNX mode for Upsample (opset 9) / Resize (opset 10) of ``interpolate``.
@@ -135,70 +135,70 @@ def _interpolate_get_scales_and_mode(
     Raises:
         UnsupportedSymbolicError: ``align_corners=True``, an unknown input rank, or no size nor scale.
     """
-    mode = _maybe_get_const(mode, "s")
+    mode = maybe_get_const(mode, "s")
     if "linear" in mode:
         mode = "linear"
     if "cubic" in mode:
         mode = "cubic"
-    _interpolate_warning(mode, g.opset)
-    align_corners = _maybe_get_const(align_corners, "b")
+    interpolate_warning(mode, g.opset)
+    align_corners = maybe_get_const(align_corners, "b")
     if isinstance(align_corners, bool) and align_corners:
-        _unsupported("interpolate", g.opset, "align_corners=True needs opset 11", None, [11])
-    dim = _get_tensor_rank(input)
+        unsupported("interpolate", g.opset, "align_corners=True needs opset 11", None, [11])
+    dim = get_tensor_rank(input)
     if not dim:
-        _unsupported("interpolate", g.opset, "the input rank is unknown at export time", input)
-    if not _is_none(scale_factor):
-        return _interpolate_get_scales(g, scale_factor, dim), mode
-    if not _is_none(size):
-        if not _is_packed_list(size) and _get_tensor_rank(size) == 0:
-            size = _unsqueeze_helper(g, size, [0])
+        unsupported("interpolate", g.opset, "the input rank is unknown at export time", input)
+    if not is_none(scale_factor):
+        return interpolate_get_scales(g, scale_factor, dim), mode
+    if not is_none(size):
+        if not is_packed_list(size) and get_tensor_rank(size) == 0:
+            size = unsqueeze_helper(g, size, [0])
             size = g.op("Concat", *([size] * (dim - 2)), axis_i=0)
-        return _interpolate_size_to_scales(g, input, size, dim), mode
-    _unsupported("interpolate", g.opset, "both size and scale_factor are None", input)
+        return interpolate_size_to_scales(g, input, size, dim), mode
+    unsupported("interpolate", g.opset, "both size and scale_factor are None", input)
 
 
-def _resize_placeholders(g: GraphContext, count: int) -> list[Any]:
+def resize_placeholders(g: GraphContext, count: int) -> list[Any]:
     """Omitted ``roi``/``scales`` inputs of Resize: empty names from opset 13, empty tensors before."""
     if g.opset >= 13:
-        return [_optional_input_placeholder_tensor(g) for _ in range(count)]
-    return [_const(g, torch.tensor([], dtype=torch.float32)) for _ in range(count)]
+        return [optional_input_placeholder_tensor(g) for _ in range(count)]
+    return [const(g, torch.tensor([], dtype=torch.float32)) for _ in range(count)]
 
 
-def _coordinate_mode(mode: str, align_corners: Any) -> str:
+def coordinate_mode(mode: str, align_corners: Any) -> str:
     if mode == "nearest":
         return "asymmetric"
     return "align_corners" if align_corners else "half_pixel"
 
 
-def _interpolate_helper(name: str, dim: int, interpolate_mode: str) -> Callable[..., Any]:
+def interpolate_helper(name: str, dim: int, interpolate_mode: str) -> Callable[..., Any]:
     """The legacy ``upsample_<mode><dim>d`` symbolic (opset 11+ Resize): ``(g, input, output_size, *args)``."""
 
     @quantized_args(True, False, False)
     def symbolic_fn(g: GraphContext, input: Any, output_size: Any, *args: Any) -> Any:
-        scales, align_corners = _get_interpolate_attributes(g, interpolate_mode, args)
-        align_corners = _maybe_get_scalar(align_corners)
-        align = bool(_scalar(align_corners)) if isinstance(align_corners, torch.Tensor) else bool(
-            align_corners is not None and not _is_none(align_corners) and _maybe_get_const(align_corners, "b")
+        scales, align_corners = get_interpolate_attributes(g, interpolate_mode, args)
+        align_corners = maybe_get_scalar(align_corners)
+        align = bool(scalar_item(align_corners)) if isinstance(align_corners, torch.Tensor) else bool(
+            align_corners is not None and not is_none(align_corners) and maybe_get_const(align_corners, "b")
         )
         attributes = {
-            "coordinate_transformation_mode_s": _coordinate_mode(interpolate_mode, align),
+            "coordinate_transformation_mode_s": coordinate_mode(interpolate_mode, align),
             "cubic_coeff_a_f": -0.75,
             "mode_s": interpolate_mode,
             "nearest_mode_s": "floor",
         }
         if scales is None:
-            input_size_beg = _slice_helper(g, g.op("Shape", input), axes=[0], starts=[0], ends=[2])
-            target = g.op("Concat", input_size_beg, _to_1d_int64(g, output_size, "output_size"), axis_i=0)
-            roi, empty_scales = _resize_placeholders(g, 2)
+            input_size_beg = slice_helper(g, g.op("Shape", input), axes=[0], starts=[0], ends=[2])
+            target = g.op("Concat", input_size_beg, to_1d_int64(g, output_size, "output_size"), axis_i=0)
+            roi, empty_scales = resize_placeholders(g, 2)
             return g.op("Resize", input, roi, empty_scales, target, **attributes)
-        (roi,) = _resize_placeholders(g, 1)
+        (roi,) = resize_placeholders(g, 1)
         return g.op("Resize", input, roi, scales, **attributes)
 
     symbolic_fn.__name__ = name
     return symbolic_fn
 
 
-def __interpolate_helper(
+def resize_interpolate(
     g: GraphContext,
     input: Any,
     size: Any,
@@ -212,34 +212,34 @@ def __interpolate_helper(
     Raises:
         UnsupportedSymbolicError: the input rank is unknown.
     """
-    mode = _maybe_get_const(mode, "s")
+    mode = maybe_get_const(mode, "s")
     if "linear" in mode:
         mode = "linear"
     if "cubic" in mode:
         mode = "cubic"
-    align_corners = _maybe_get_const(align_corners, "b")
+    align_corners = maybe_get_const(align_corners, "b")
     align_corners = align_corners if isinstance(align_corners, bool) else False
     attributes = {
-        "coordinate_transformation_mode_s": _coordinate_mode(mode, align_corners),
+        "coordinate_transformation_mode_s": coordinate_mode(mode, align_corners),
         "cubic_coeff_a_f": -0.75,
         "mode_s": mode,
         "nearest_mode_s": "floor",
     }
-    rank = _get_tensor_rank(input)
-    if not _is_none(size):
-        input_size = _slice_helper(g, g.op("Shape", input), axes=[0], starts=[0], ends=[2])
-        if not _is_packed_list(size) and _get_tensor_rank(size) == 0:
+    rank = get_tensor_rank(input)
+    if not is_none(size):
+        input_size = slice_helper(g, g.op("Shape", input), axes=[0], starts=[0], ends=[2])
+        if not is_packed_list(size) and get_tensor_rank(size) == 0:
             if rank is None:
-                _unsupported(
+                unsupported(
                     "interpolate", g.opset, "a scalar output_size needs the input rank; pass a list of sizes", input
                 )
-            size = _unsqueeze_helper(g, size, [0])
+            size = unsqueeze_helper(g, size, [0])
             size = g.op("Concat", *([size] * (rank - 2)), axis_i=0)
-        size = _to_1d_int64(g, size, "size")
+        size = to_1d_int64(g, size, "size")
         target = g.op("Concat", input_size, size, axis_i=0)
-        roi, empty_scales = _resize_placeholders(g, 2)
+        roi, empty_scales = resize_placeholders(g, 2)
         return g.op("Resize", input, roi, empty_scales, target, **attributes)
     if rank is None:
-        _unsupported("interpolate", g.opset, "scales need the input rank, which is unknown at export time", input)
-    (roi,) = _resize_placeholders(g, 1)
-    return g.op("Resize", input, roi, _interpolate_get_scales(g, scale_factor, rank), **attributes)
+        unsupported("interpolate", g.opset, "scales need the input rank, which is unknown at export time", input)
+    (roi,) = resize_placeholders(g, 1)
+    return g.op("Resize", input, roi, interpolate_get_scales(g, scale_factor, rank), **attributes)

@@ -12,9 +12,9 @@ from typing import Any
 import torch
 
 from onnx_migrate.errors import SymbolicValueError
-from onnx_migrate.legacy_symbolics._helpers.args import _get_const, _is_none, _unpack_quantized_tensor
-from onnx_migrate.legacy_symbolics._helpers.errors_and_opsets import _onnx_opset_unsupported_detailed
-from onnx_migrate.legacy_symbolics._helpers.dtypes import _static_scalar_type
+from onnx_migrate.legacy_symbolics._helpers.args import get_const, is_none, unpack_quantized_tensor
+from onnx_migrate.legacy_symbolics._helpers.errors_and_opsets import onnx_opset_unsupported_detailed
+from onnx_migrate.legacy_symbolics._helpers.dtypes import static_scalar_type
 from onnx_migrate.legacy_symbolics.graph_context import GraphContext
 from onnx_migrate.legacy_symbolics.scalar_types import JitScalarType, TensorProtoDataType
 from onnx_migrate.legacy_symbolics.values import TupleValue
@@ -24,9 +24,9 @@ from onnx_migrate.legacy_symbolics.values import TupleValue
 # ==================================================================================
 
 
-def _require_quantize_opset(g: GraphContext, op: str, value: Any) -> None:
+def require_quantize_opset(g: GraphContext, op: str, value: Any) -> None:
     if g.opset < 10:
-        _onnx_opset_unsupported_detailed(op, g.opset, 10, f"{op} was added in opset 10", value)
+        onnx_opset_unsupported_detailed(op, g.opset, 10, f"{op} was added in opset 10", value)
 
 
 def dequantize_helper(
@@ -47,15 +47,15 @@ def dequantize_helper(
     Raises:
         UnsupportedSymbolicError: before opset 10, or an axis before opset 13.
     """
-    items = _unpack_quantized_tensor(qtensor)
+    items = unpack_quantized_tensor(qtensor)
     tensor, scale, zero_point = items[:3]
     axis = items[3] if len(items) >= 4 else None
-    axis_i = _get_const(axis, "i", "axis")
-    _require_quantize_opset(g, "DequantizeLinear", qtensor)
+    axis_i = get_const(axis, "i", "axis")
+    require_quantize_opset(g, "DequantizeLinear", qtensor)
     if axis_i is not None and g.opset < 13:
-        _onnx_opset_unsupported_detailed("DequantizeLinear", g.opset, 13, "per-channel quantization (axis)", qtensor)
+        onnx_opset_unsupported_detailed("DequantizeLinear", g.opset, 13, "per-channel quantization (axis)", qtensor)
     if qdtype is None:
-        input_type = _static_scalar_type(tensor)
+        input_type = static_scalar_type(tensor)
         qdtype = input_type.onnx_type() if input_type is not None else TensorProtoDataType.UINT8
     value = g.op("Cast", tensor, to_i=qdtype)
     scale = g.op("Cast", scale, to_i=TensorProtoDataType.FLOAT)
@@ -80,19 +80,19 @@ def quantize_helper(g: GraphContext, tensor: Any, scale: Any, zero_point: Any, a
         UnsupportedSymbolicError: before opset 10, or an axis before opset 13.
         SymbolicValueError: ``scale`` or ``zero_point`` is missing.
     """
-    has_axis = axis is not None and not _is_none(axis)
-    _require_quantize_opset(g, "QuantizeLinear", tensor)
+    has_axis = axis is not None and not is_none(axis)
+    require_quantize_opset(g, "QuantizeLinear", tensor)
     if has_axis and g.opset < 13:
-        _onnx_opset_unsupported_detailed("QuantizeLinear", g.opset, 13, "per-channel quantization (axis)", tensor)
+        onnx_opset_unsupported_detailed("QuantizeLinear", g.opset, 13, "per-channel quantization (axis)", tensor)
     if scale is None:
         raise SymbolicValueError("quantize_helper needs a scale.", tensor)
     if zero_point is None:
         raise SymbolicValueError("quantize_helper needs a zero point.", tensor)
-    if _static_scalar_type(scale) != JitScalarType.FLOAT:
+    if static_scalar_type(scale) != JitScalarType.FLOAT:
         scale = g.op("Cast", scale, to_i=TensorProtoDataType.FLOAT)
-    if _static_scalar_type(zero_point) not in (JitScalarType.UINT8, JitScalarType.INT8):
+    if static_scalar_type(zero_point) not in (JitScalarType.UINT8, JitScalarType.INT8):
         zero_point = g.op("Cast", zero_point, to_i=TensorProtoDataType.UINT8)
-    output = g.op("QuantizeLinear", tensor, scale, zero_point, axis_i=_get_const(axis, "i", "axis") if has_axis else None)
+    output = g.op("QuantizeLinear", tensor, scale, zero_point, axis_i=get_const(axis, "i", "axis") if has_axis else None)
     return TupleValue([output, scale, zero_point, *([axis] if has_axis else [])])
 
 
@@ -107,5 +107,5 @@ def requantize_bias_helper(g: GraphContext, bias: Any, input_scale: Any, weight_
         "ConstantOfShape", g.op("Shape", bias_scale), value_t=torch.tensor([0], dtype=torch.int32)
     )
     q_bias = g.op("Cast", g.op("Div", bias, bias_scale), to_i=TensorProtoDataType.INT32)
-    extra = [axis] if axis is not None and not _is_none(axis) else []
+    extra = [axis] if axis is not None and not is_none(axis) else []
     return TupleValue([q_bias, bias_scale, bias_zero_point, *extra])

@@ -16,7 +16,14 @@ from typing import Any
 import torch
 
 from onnx_migrate.errors import SymbolicValueError
-from onnx_migrate.legacy_symbolics import symbolic_helper as sh
+from onnx_migrate.legacy_symbolics._helpers.args import (
+    get_const,
+    get_tensor_dim_size,
+    get_tensor_rank,
+    get_tensor_sizes,
+    maybe_get_const,
+)
+from onnx_migrate.legacy_symbolics._helpers.shapes import squeeze_helper, unsqueeze_helper
 from onnx_migrate.legacy_symbolics.graph_context import GraphContext
 from onnx_migrate.legacy_symbolics.ops.elementwise import (
     cast_to,
@@ -28,7 +35,7 @@ from onnx_migrate.legacy_symbolics.ops.elementwise import (
     to_float,
 )
 from onnx_migrate.legacy_symbolics.ops.shape import normalize_dim, split_value
-from onnx_migrate.legacy_symbolics.registry import builtin_symbolic
+from onnx_migrate.legacy_symbolics.marks import builtin_symbolic
 from onnx_migrate.legacy_symbolics.values import ConstantValue, Value
 
 __all__: list[str] = []
@@ -39,7 +46,7 @@ def _number(value: Any, name: str, default: float) -> float:
         return default
     number = python_scalar(value)
     if number is None:
-        number = sh._get_const(value, "f", name)
+        number = get_const(value, "f", name)
     return float(number)
 
 
@@ -86,7 +93,7 @@ def aten_rrelu(
 ) -> Value:
     """Randomized leaky ReLU: the mean slope in eval mode, slopes drawn from ``[lower, upper)`` when training."""
     low, high = _number(lower, "lower", 1.0 / 8.0), _number(upper, "upper", 1.0 / 3.0)
-    if is_none(training) or not bool(sh._get_const(training, "b", "training")):
+    if is_none(training) or not bool(get_const(training, "b", "training")):
         return g.op("LeakyRelu", self, alpha_f=(low + high) / 2.0)
     slopes = g.op("RandomUniformLike", self, low_f=low, high_f=high)
     return g.op("PRelu", self, slopes)
@@ -133,12 +140,12 @@ def _zeros_like_scalar(g: GraphContext, self: Value) -> Value:
 @builtin_symbolic("aten::prelu")
 def aten_prelu(g: GraphContext, self: Value, weight: Value) -> Value:
     """``PRelu``; a per-channel weight ``[C]`` is reshaped to ``[C, 1, ...]`` to broadcast over ``NC...``."""
-    rank = sh._get_tensor_rank(self)
-    weight_sizes = sh._get_tensor_sizes(weight)
+    rank = get_tensor_rank(self)
+    weight_sizes = get_tensor_sizes(weight)
     if rank is not None and rank > 2 and weight_sizes is not None and len(weight_sizes) == 1:
-        weight = sh._unsqueeze_helper(g, weight, list(range(1, rank - 1)))
+        weight = unsqueeze_helper(g, weight, list(range(1, rank - 1)))
     elif rank == 0 and weight_sizes == [1]:
-        weight = sh._squeeze_helper(g, weight, [0])
+        weight = squeeze_helper(g, weight, [0])
     return g.op("PRelu", self, weight)
 
 
@@ -171,7 +178,7 @@ def aten_softshrink(g: GraphContext, self: Value, lambd: Any = 0.5) -> Value:
 @builtin_symbolic("aten::gelu", opset=(9, 20))
 def aten_gelu(g: GraphContext, self: Value, approximate: Any = "none") -> Value:
     """GELU, exact (``erf``) or ``approximate="tanh"``; ONNX ``Gelu`` from opset 20."""
-    mode = "none" if is_none(approximate) else str(sh._maybe_get_const(approximate, "s"))
+    mode = "none" if is_none(approximate) else str(maybe_get_const(approximate, "s"))
     if mode not in ("none", "tanh"):
         raise SymbolicValueError(f"aten::gelu: approximate must be 'none' or 'tanh', got {mode!r}.", self)
     if g.opset >= 20:
@@ -240,8 +247,8 @@ def aten_softsign(g: GraphContext, self: Value) -> Value:
 @builtin_symbolic("aten::glu", opset=(9, 13))
 def aten_glu(g: GraphContext, self: Value, dim: Any = -1) -> Value:
     """``a * sigmoid(b)`` for the two halves of ``dim``."""
-    axis = normalize_dim(int(sh._get_const(dim, "i", "dim")), sh._get_tensor_rank(self), "aten::glu", self, g.opset)
-    size = sh._get_tensor_dim_size(self, axis)
+    axis = normalize_dim(int(get_const(dim, "i", "dim")), get_tensor_rank(self), "aten::glu", self, g.opset)
+    size = get_tensor_dim_size(self, axis)
     if size is None:
         raise SymbolicValueError(f"aten::glu needs the static size of dim {axis} (opset {g.opset}).", self)
     if size % 2:
@@ -254,8 +261,8 @@ def aten_glu(g: GraphContext, self: Value, dim: Any = -1) -> Value:
 
 
 def _softmax_dim(g: GraphContext, self: Value, dim: Any) -> tuple[int, int | None]:
-    rank = sh._get_tensor_rank(self)
-    axis = int(sh._get_const(dim, "i", "dim"))
+    rank = get_tensor_rank(self)
+    axis = int(get_const(dim, "i", "dim"))
     if axis < 0 and rank is not None:
         axis += rank
     return axis, rank
@@ -313,9 +320,9 @@ def aten_softmax_opset13(g: GraphContext, self: Value, dim: Any, dtype: Any = No
     target = dtype_arg(dtype)
     if target is not None:
         self = cast_to(g, self, target)
-    if sh._get_tensor_rank(self) == 0:
+    if get_tensor_rank(self) == 0:
         return _scalar_softmax(g, self, log=False)
-    return g.op("Softmax", self, axis_i=int(sh._get_const(dim, "i", "dim")))
+    return g.op("Softmax", self, axis_i=int(get_const(dim, "i", "dim")))
 
 
 @builtin_symbolic("aten::log_softmax")
@@ -328,13 +335,13 @@ def aten_log_softmax_opset13(g: GraphContext, self: Value, dim: Any, dtype: Any 
     target = dtype_arg(dtype)
     if target is not None:
         self = cast_to(g, self, target)
-    if sh._get_tensor_rank(self) == 0:
+    if get_tensor_rank(self) == 0:
         return _scalar_softmax(g, self, log=True)
-    return g.op("LogSoftmax", self, axis_i=int(sh._get_const(dim, "i", "dim")))
+    return g.op("LogSoftmax", self, axis_i=int(get_const(dim, "i", "dim")))
 
 
 def _half_to_float(g: GraphContext, self: Value, half_to_float: Any) -> Value:
-    if not is_none(half_to_float) and bool(sh._maybe_get_const(half_to_float, "b")) and dtype_of(self) == torch.float16:
+    if not is_none(half_to_float) and bool(maybe_get_const(half_to_float, "b")) and dtype_of(self) == torch.float16:
         return cast_to(g, self, torch.float32)
     return self
 

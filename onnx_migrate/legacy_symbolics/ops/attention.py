@@ -23,20 +23,21 @@ from typing import Any
 import torch
 
 from onnx_migrate.errors import SymbolicValueError
-from onnx_migrate.legacy_symbolics import symbolic_helper as sh
+from onnx_migrate.legacy_symbolics._helpers.args import get_const, get_tensor_dim_size, get_tensor_rank
+from onnx_migrate.legacy_symbolics._helpers.shapes import slice_helper, unsqueeze_helper
 from onnx_migrate.legacy_symbolics.export_context import TrainingMode
 from onnx_migrate.legacy_symbolics.graph_context import GraphContext
 from onnx_migrate.legacy_symbolics.ops.creation import dim_size, iota, static_number
 from onnx_migrate.legacy_symbolics.ops.elementwise import cast_to, dtype_of, is_none
 from onnx_migrate.legacy_symbolics.ops.reduction import reduce_value
-from onnx_migrate.legacy_symbolics.registry import builtin_symbolic
+from onnx_migrate.legacy_symbolics.marks import builtin_symbolic
 from onnx_migrate.legacy_symbolics.values import Value
 
 __all__ = ["attention"]
 
 
 def _rank(value: Value, op: str, opset: int) -> int:
-    rank = sh._get_tensor_rank(value)
+    rank = get_tensor_rank(value)
     if rank is None or rank < 2:
         raise SymbolicValueError(f"{op} needs query/key/value of known rank >= 2 (opset {opset}).", value)
     return rank
@@ -70,13 +71,13 @@ def _repeat_heads(g: GraphContext, value: Value, groups: int, rank: int) -> Valu
     if groups == 1:
         return value
     head_axis = rank - 3
-    expanded = sh._unsqueeze_helper(g, value, [head_axis + 1])
+    expanded = unsqueeze_helper(g, value, [head_axis + 1])
     repeats = [1] * (rank + 1)
     repeats[head_axis + 1] = groups
     tiled = g.op("Tile", expanded, g.op("Constant", value_t=torch.tensor(repeats, dtype=torch.int64)))
     shape = g.op("Shape", value)
-    before = sh._slice_helper(g, shape, axes=[0], starts=[0], ends=[head_axis])
-    after = sh._slice_helper(g, shape, axes=[0], starts=[head_axis + 1], ends=[rank])
+    before = slice_helper(g, shape, axes=[0], starts=[0], ends=[head_axis])
+    after = slice_helper(g, shape, axes=[0], starts=[head_axis + 1], ends=[rank])
     merged = g.op("Concat", before, g.op("Constant", value_t=torch.tensor([-1])), after, axis_i=0)
     return g.op("Reshape", tiled, merged)
 
@@ -86,8 +87,8 @@ def _causal_allowed(g: GraphContext, query: Value, key: Value, rank: int) -> Val
     rows, cols = dim_size(g, query, rank - 2), dim_size(g, key, rank - 2)
     if isinstance(rows, int) and isinstance(cols, int):
         return g.op("Constant", value_t=torch.ones(rows, cols, dtype=torch.bool).tril())
-    row_ids = sh._unsqueeze_helper(g, iota(g, rows), [1])
-    col_ids = sh._unsqueeze_helper(g, iota(g, cols), [0])
+    row_ids = unsqueeze_helper(g, iota(g, rows), [1])
+    col_ids = unsqueeze_helper(g, iota(g, cols), [0])
     return g.op("Not", g.op("Greater", col_ids, row_ids))
 
 
@@ -111,8 +112,8 @@ def attention(
     rank = _rank(query, op, g.opset)
     dtype = dtype_of(query) or torch.float32
     factor = _sqrt_scale(g, query, scale, dtype, rank)
-    if not is_none(enable_gqa) and bool(sh._get_const(enable_gqa, "b", "enable_gqa")):
-        query_heads, key_heads = sh._get_tensor_dim_size(query, rank - 3), sh._get_tensor_dim_size(key, rank - 3)
+    if not is_none(enable_gqa) and bool(get_const(enable_gqa, "b", "enable_gqa")):
+        query_heads, key_heads = get_tensor_dim_size(query, rank - 3), get_tensor_dim_size(key, rank - 3)
         if query_heads is None or key_heads is None:
             raise SymbolicValueError(f"{op}: enable_gqa needs static head counts (opset {g.opset}).", query)
         key = _repeat_heads(g, key, query_heads // key_heads, rank)
@@ -120,7 +121,7 @@ def attention(
     perm = list(range(rank - 2)) + [rank - 1, rank - 2]
     key_t = g.op("Transpose", g.op("Mul", key, factor), perm_i=perm)
     scores = g.op("MatMul", g.op("Mul", query, factor), key_t)
-    if not is_none(is_causal) and bool(sh._get_const(is_causal, "b", "is_causal")):
+    if not is_none(is_causal) and bool(get_const(is_causal, "b", "is_causal")):
         scores = _masked(g, scores, _causal_allowed(g, query, key, rank), dtype)
     if not is_none(attn_mask):
         if dtype_of(attn_mask) == torch.bool:
@@ -185,6 +186,6 @@ def aten__scaled_dot_product_efficient_attention(
     op = "aten::_scaled_dot_product_efficient_attention"
     output, scores = attention(g, query, key, value, attn_bias, dropout_p, is_causal, scale, False, op)
     rank = _rank(query, op, g.opset)
-    wanted = not is_none(compute_log_sumexp) and bool(sh._get_const(compute_log_sumexp, "b", "compute_log_sumexp"))
+    wanted = not is_none(compute_log_sumexp) and bool(get_const(compute_log_sumexp, "b", "compute_log_sumexp"))
     log_sum = reduce_value(g, "ReduceLogSumExp", scores, [rank - 1], False) if wanted else None
     return output, log_sum, None, None

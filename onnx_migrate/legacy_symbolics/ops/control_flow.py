@@ -30,7 +30,8 @@ import torch.fx
 
 from onnx_migrate._torch_compat import pytree
 from onnx_migrate.errors import SymbolicValueError
-from onnx_migrate.legacy_symbolics import symbolic_helper as sh
+from onnx_migrate.legacy_symbolics._helpers.args import get_tensor_rank
+from onnx_migrate.legacy_symbolics._helpers.shapes import reshape_helper
 from onnx_migrate.legacy_symbolics.graph_context import (
     GraphContext,
     add_input_to_block,
@@ -38,7 +39,7 @@ from onnx_migrate.legacy_symbolics.graph_context import (
     add_output_to_block,
 )
 from onnx_migrate.legacy_symbolics.ops.elementwise import dtype_of
-from onnx_migrate.legacy_symbolics.registry import builtin_symbolic
+from onnx_migrate.legacy_symbolics.marks import builtin_symbolic
 from onnx_migrate.legacy_symbolics.scalar_types import JitScalarType
 from onnx_migrate.legacy_symbolics.values import ConstantValue, ListValue, TensorType, Value
 
@@ -80,8 +81,8 @@ def _as_condition(g: GraphContext, value: Any) -> Value:
     value = _as_tensor(g, value)
     if dtype_of(value) != torch.bool:
         value = g.op("Cast", value, to_i=JitScalarType.BOOL.onnx_type())
-    if sh._get_tensor_rank(value) not in (0, None):
-        value = sh._reshape_helper(g, value, [])
+    if get_tensor_rank(value) not in (0, None):
+        value = reshape_helper(g, value, [])
     return value
 
 

@@ -20,11 +20,12 @@ from typing import Any
 import torch
 
 from onnx_migrate.errors import SymbolicValueError, UnsupportedSymbolicError
-from onnx_migrate.legacy_symbolics import symbolic_helper as sh
+from onnx_migrate.legacy_symbolics._helpers.args import get_const, get_tensor_rank, get_tensor_sizes
+from onnx_migrate.legacy_symbolics._helpers.shapes import reshape_helper, slice_helper, squeeze_helper, unsqueeze_helper
 from onnx_migrate.legacy_symbolics.graph_context import GraphContext
 from onnx_migrate.legacy_symbolics.ops.elementwise import is_none
 from onnx_migrate.legacy_symbolics.ops.shape import int_list
-from onnx_migrate.legacy_symbolics.registry import builtin_symbolic
+from onnx_migrate.legacy_symbolics.marks import builtin_symbolic
 from onnx_migrate.legacy_symbolics.values import ConstantValue, Value
 
 __all__: list[str] = []
@@ -43,18 +44,18 @@ def _expand(values: Any, count: int, name: str, op: str) -> list[int]:
 
 
 def _bool(value: Any, name: str, default: bool = False) -> bool:
-    return default if is_none(value) else bool(sh._get_const(value, "b", name))
+    return default if is_none(value) else bool(get_const(value, "b", name))
 
 
 def _batched(g: GraphContext, value: Value, spatial: int) -> tuple[Value, bool]:
     """Add a batch dim to an unbatched input (``C, *spatial``), which PyTorch accepts and ONNX does not."""
-    if sh._get_tensor_rank(value) == spatial + 1:
-        return sh._unsqueeze_helper(g, value, [0]), True
+    if get_tensor_rank(value) == spatial + 1:
+        return unsqueeze_helper(g, value, [0]), True
     return value, False
 
 
 def _unbatched(g: GraphContext, value: Value, added: bool) -> Value:
-    return sh._squeeze_helper(g, value, [0]) if added else value
+    return squeeze_helper(g, value, [0]) if added else value
 
 
 # -- convolution --------------------------------------------------------------------------
@@ -84,14 +85,14 @@ def convolution(
     ``padding`` is an int list (symmetric) or ``"same"``/``"valid"``; a bias
     that is not 1-D is added after the op, as ONNX takes 1-D biases only.
     """
-    weight_sizes = sh._get_tensor_sizes(weight)
+    weight_sizes = get_tensor_sizes(weight)
     if weight_sizes is None or any(s is None for s in weight_sizes[2:]):
         raise SymbolicValueError(f"{op}: the kernel shape must be static (opset {g.opset}).", weight)
     kernel = [int(s) for s in weight_sizes[2:]]  # type: ignore[arg-type]
     spatial = len(kernel)
     strides = _expand(stride, spatial, "stride", op) or [1] * spatial
     dilations = _expand(dilation, spatial, "dilation", op) or [1] * spatial
-    mode = str(sh._get_const(padding, "s", "padding")) if _is_string(padding) else None
+    mode = str(get_const(padding, "s", "padding")) if _is_string(padding) else None
     if mode == "same":
         pads = _same_padding(kernel, dilations)
     elif mode == "valid":
@@ -104,14 +105,14 @@ def convolution(
         "strides_i": strides,
         "pads_i": pads,
         "dilations_i": dilations,
-        "group_i": 1 if is_none(groups) else int(sh._get_const(groups, "i", "groups")),
+        "group_i": 1 if is_none(groups) else int(get_const(groups, "i", "groups")),
     }
     if transposed:
         extra = _expand(output_padding, spatial, "output_padding", op)
         if any(extra):
             attributes["output_padding_i"] = extra
     source, added = _batched(g, input, spatial)
-    with_bias = not is_none(bias) and sh._get_tensor_rank(bias) in (1, None)
+    with_bias = not is_none(bias) and get_tensor_rank(bias) in (1, None)
     out = g.op("ConvTranspose" if transposed else "Conv", source, weight, bias if with_bias else None, **attributes)
     if not is_none(bias) and not with_bias:
         out = g.op("Add", out, bias)
@@ -271,7 +272,7 @@ def _ceil_extra_padding(
     PyTorch rounds the window count up but drops a last window that would start
     in the end padding; this needs the static spatial sizes.
     """
-    sizes = sh._get_tensor_sizes(value)
+    sizes = get_tensor_sizes(value)
     spatial = sizes[-len(kernel) :] if sizes else None
     if spatial is None or any(s is None for s in spatial):
         raise UnsupportedSymbolicError(
@@ -319,7 +320,7 @@ def _max_pool(
     # every position its own flat index, so its first element per plane is the plane's offset.
     _, positions = g.op("MaxPool", source, outputs=2, kernel_shape_i=[1] * spatial, strides_i=[1] * spatial)
     axes = list(range(2, 2 + spatial))
-    offsets = sh._slice_helper(g, positions, axes=axes, starts=[0] * spatial, ends=[1] * spatial)
+    offsets = slice_helper(g, positions, axes=axes, starts=[0] * spatial, ends=[1] * spatial)
     indices = g.op("Sub", flat_indices, offsets)
     return _unbatched(g, values, added), _unbatched(g, indices, added)
 
@@ -384,7 +385,7 @@ def _avg_pool(
     kernel, strides, pads, _ = _pool_geometry(spatial, kernel_size, stride, padding, None, op)
     ceil = _bool(ceil_mode, "ceil_mode")
     include_pad = _bool(count_include_pad, "count_include_pad", default=True)
-    divisor = None if is_none(divisor_override) else int(sh._get_const(divisor_override, "i", "divisor_override"))
+    divisor = None if is_none(divisor_override) else int(get_const(divisor_override, "i", "divisor_override"))
     source, added = _batched(g, self, spatial)
     if divisor is not None:
         if ceil:
@@ -453,7 +454,7 @@ aten_avg_pool3d = builtin_symbolic("aten::avg_pool3d", opset=(9, 10))(_avg_pool_
 
 def _adaptive_kernel(g: GraphContext, self: Value, output: Sequence[int], op: str) -> list[int] | None:
     """The uniform kernel (= stride) an adaptive pool reduces to, or ``None`` when there is none."""
-    sizes = sh._get_tensor_sizes(self)
+    sizes = get_tensor_sizes(self)
     spatial = sizes[-len(output) :] if sizes else None
     if spatial is None or any(s is None for s in spatial):
         return None
@@ -518,9 +519,9 @@ aten__adaptive_avg_pool3d = builtin_symbolic("aten::_adaptive_avg_pool3d")(
 def _global_max_with_indices(g: GraphContext, source: Value, spatial: int) -> tuple[Value, Value]:
     """Global max and the per-plane index of the first maximum (``ArgMax`` over the flattened plane)."""
     values = g.op("GlobalMaxPool", source)
-    planes = sh._reshape_helper(g, source, [0, 0, -1])
+    planes = reshape_helper(g, source, [0, 0, -1])
     indices = g.op("ArgMax", planes, axis_i=2, keepdims_i=1)
-    shape = sh._reshape_helper(g, indices, [0, 0] + [1] * spatial)
+    shape = reshape_helper(g, indices, [0, 0] + [1] * spatial)
     return values, shape
 
 

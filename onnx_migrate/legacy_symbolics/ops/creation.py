@@ -26,10 +26,11 @@ from typing import Any
 import torch
 
 from onnx_migrate.errors import SymbolicValueError
-from onnx_migrate.legacy_symbolics import symbolic_helper as sh
+from onnx_migrate.legacy_symbolics._helpers.args import get_const, get_tensor_dim_size, get_tensor_rank
+from onnx_migrate.legacy_symbolics._helpers.shapes import reshape_helper, to_1d_int64
 from onnx_migrate.legacy_symbolics.graph_context import GraphContext
 from onnx_migrate.legacy_symbolics.ops.elementwise import cast_to, dtype_arg, dtype_of, is_none, python_scalar
-from onnx_migrate.legacy_symbolics.registry import builtin_symbolic
+from onnx_migrate.legacy_symbolics.marks import builtin_symbolic
 from onnx_migrate.legacy_symbolics.values import ConstantValue, ListValue, Value
 
 __all__ = ["bind_overload", "dim_size", "filled", "iota", "shape_vector", "static_number"]
@@ -55,12 +56,12 @@ def static_number(value: Any) -> bool | int | float | None:
 
 def shape_vector(g: GraphContext, size: Any) -> Value:
     """A size argument (ints, a list with dynamic items, a 1-D tensor) as a 1-D int64 value."""
-    return sh._to_1d_int64(g, size, "size")
+    return to_1d_int64(g, size, "size")
 
 
 def dim_size(g: GraphContext, value: Value, dim: int) -> int | Value:
     """The size of ``value`` along ``dim``: an int when static, else a 0-d int64 graph value."""
-    size = sh._get_tensor_dim_size(value, dim)
+    size = get_tensor_dim_size(value, dim)
     if size is not None:
         return int(size)
     index = g.op("Constant", value_t=torch.tensor(dim, dtype=torch.int64))
@@ -79,11 +80,11 @@ def iota(g: GraphContext, length: int | Value, dtype: torch.dtype = torch.int64)
     if g.opset >= 11:
         zero = g.op("Constant", value_t=torch.tensor(0, dtype=torch.int64))
         one = g.op("Constant", value_t=torch.tensor(1, dtype=torch.int64))
-        scalar_length = sh._reshape_helper(g, length, []) if sh._get_tensor_rank(length) != 0 else length
+        scalar_length = reshape_helper(g, length, []) if get_tensor_rank(length) != 0 else length
         result = g.op("Range", zero, scalar_length, one)
     else:
-        ones = g.op("ConstantOfShape", sh._reshape_helper(g, length, [1]), value_t=torch.tensor([1], dtype=torch.int64))
-        result = sh._reshape_helper(g, g.op("NonZero", ones), [-1])
+        ones = g.op("ConstantOfShape", reshape_helper(g, length, [1]), value_t=torch.tensor([1], dtype=torch.int64))
+        result = reshape_helper(g, g.op("NonZero", ones), [-1])
     return cast_to(g, result, dtype)
 
 
@@ -192,13 +193,13 @@ def _as_tensor_bound(g: GraphContext, bound: Any, dtype: torch.dtype) -> Value:
     if number is not None:
         return g.op("Constant", value_t=torch.tensor(number, dtype=dtype))
     value = cast_to(g, bound, dtype)
-    return sh._reshape_helper(g, value, []) if sh._get_tensor_rank(value) not in (0, None) else value
+    return reshape_helper(g, value, []) if get_tensor_rank(value) not in (0, None) else value
 
 
 @builtin_symbolic("aten::_dim_arange", opset=(9, 11))
 def aten__dim_arange(g: GraphContext, like: Value, dim: Any) -> Value:
     """``arange(like.size(dim))`` (int64)."""
-    return iota(g, dim_size(g, like, int(sh._get_const(dim, "i", "dim"))))
+    return iota(g, dim_size(g, like, int(get_const(dim, "i", "dim"))))
 
 
 # -- filled tensors -------------------------------------------------------------------------
@@ -350,7 +351,7 @@ def aten_scalar_tensor(
     if number is not None:
         return g.op("Constant", value_t=torch.tensor(number, dtype=target))
     value = cast_to(g, s, target)
-    return sh._reshape_helper(g, value, []) if sh._get_tensor_rank(value) != 0 else value
+    return reshape_helper(g, value, []) if get_tensor_rank(value) != 0 else value
 
 
 # -- constants and sequences ------------------------------------------------------------------
@@ -369,7 +370,7 @@ def aten_tensor(g: GraphContext, data: Any, dtype: Any = None, device: Any = Non
     pieces = [
         g.op("Constant", value_t=torch.tensor([item.python_value], dtype=target))
         if isinstance(item, ConstantValue)
-        else sh._reshape_helper(g, cast_to(g, item, target), [1])
+        else reshape_helper(g, cast_to(g, item, target), [1])
         for item in data.items
     ]
     return g.op("Concat", *pieces, axis_i=0)
@@ -403,13 +404,13 @@ def aten_linspace(
     PyTorch fills the first half from ``start`` and the second half back from
     ``end``, so that both ends are exact; the run-time form does the same.
     """
-    count = int(sh._get_const(steps, "i", "steps"))
+    count = int(get_const(steps, "i", "steps"))
     target = _dtype_or(dtype, None)
     first, last = static_number(start), static_number(end)
     if first is not None and last is not None:
         return g.op("Constant", value_t=torch.linspace(first, last, count, dtype=target))
     if count <= 1:
-        return sh._reshape_helper(g, cast_to(g, start if first is None else _scalar(g, first), target), [count])
+        return reshape_helper(g, cast_to(g, start if first is None else _scalar(g, first), target), [count])
     compute = torch.float64
     low = cast_to(g, start, compute) if first is None else _scalar(g, first, compute)
     high = cast_to(g, end, compute) if last is None else _scalar(g, last, compute)
@@ -482,12 +483,12 @@ def aten_hann_window(g: GraphContext, *args: Any, **kwargs: Any) -> Value:
     window_length = named["window_length"]
     target = _dtype_or(named.get("dtype"), None)
     periodic = named.get("periodic")
-    is_periodic = True if is_none(periodic) else bool(sh._get_const(periodic, "b", "periodic"))
+    is_periodic = True if is_none(periodic) else bool(get_const(periodic, "b", "periodic"))
     length = static_number(window_length)
     if length is not None:
         return g.op("Constant", value_t=torch.hann_window(int(length), periodic=is_periodic, dtype=target))
     if g.opset >= 17:
-        size = sh._reshape_helper(g, cast_to(g, window_length, torch.int64), [])
+        size = reshape_helper(g, cast_to(g, window_length, torch.int64), [])
         return cast_to(g, g.op("HannWindow", size, periodic_i=int(is_periodic)), target)
     size = cast_to(g, window_length, torch.float64)
     denominator = size if is_periodic else g.op("Sub", size, _scalar(g, 1.0))

@@ -22,9 +22,15 @@ from typing import Any
 import torch
 
 from onnx_migrate.errors import SymbolicValueError, UnsupportedSymbolicError
-from onnx_migrate.legacy_symbolics import symbolic_helper as sh
+from onnx_migrate.legacy_symbolics._helpers.args import (
+    get_const,
+    get_tensor_rank,
+    is_none as is_none_value,
+    maybe_get_const,
+)
+from onnx_migrate.legacy_symbolics._helpers.shapes import slice_helper, squeeze_helper
 from onnx_migrate.legacy_symbolics.graph_context import GraphContext
-from onnx_migrate.legacy_symbolics.registry import builtin_symbolic
+from onnx_migrate.legacy_symbolics.marks import builtin_symbolic
 from onnx_migrate.legacy_symbolics.scalar_types import JitScalarType
 from onnx_migrate.legacy_symbolics.values import ConstantValue, Value
 
@@ -56,7 +62,7 @@ _SIGNED_INTS = (torch.int8, torch.int16, torch.int32, torch.int64)
 
 def is_none(value: Any) -> bool:
     """Whether an optional argument was omitted (Python ``None`` or a ``None`` constant)."""
-    return value is None or sh._is_none(value)
+    return value is None or is_none_value(value)
 
 
 def python_scalar(value: Any) -> bool | int | float | None:
@@ -157,7 +163,7 @@ def dtype_arg(value: Any) -> torch.dtype | None:
     """A ``ScalarType`` argument as a ``torch.dtype`` (it may arrive as a dtype or a legacy int code)."""
     if is_none(value):
         return None
-    obj = value.python_value if isinstance(value, ConstantValue) else sh._maybe_get_const(value, "i")
+    obj = value.python_value if isinstance(value, ConstantValue) else maybe_get_const(value, "i")
     if isinstance(obj, torch.dtype):
         return obj
     if isinstance(obj, numbers.Integral):
@@ -179,7 +185,7 @@ def accumulating_input(g: GraphContext, self: Value, dtype: Any) -> Value:
 
 def known_rank(value: Value, op: str, opset: int) -> int:
     """The rank of ``value``; ops whose ONNX form depends on the rank cannot export without it."""
-    rank = sh._get_tensor_rank(value)
+    rank = get_tensor_rank(value)
     if rank is None:
         raise SymbolicValueError(f"{op} needs the rank of its input at export time (opset {opset}).", value)
     return rank
@@ -293,7 +299,7 @@ def _divide_rounded(g: GraphContext, self: Any, other: Any, mode: str) -> Value:
 @builtin_symbolic("aten::div")
 def aten_div(g: GraphContext, self: Any, other: Any, rounding_mode: Any = None) -> Value:
     """True division, or rounded with ``rounding_mode="floor"`` / ``"trunc"`` (``div.Tensor_mode``)."""
-    mode = None if is_none(rounding_mode) else sh._get_const(rounding_mode, "s", "rounding_mode")
+    mode = None if is_none(rounding_mode) else get_const(rounding_mode, "s", "rounding_mode")
     if mode is None:
         return _true_divide(g, self, other)
     if mode not in ("floor", "trunc"):
@@ -514,7 +520,7 @@ def aten_round(g: GraphContext, self: Value, decimals: Any = None) -> Value:
     dtype = dtype_of(self)
     if dtype is not None and not dtype.is_floating_point:
         return self
-    places = 0 if is_none(decimals) else sh._get_const(decimals, "i", "decimals")
+    places = 0 if is_none(decimals) else get_const(decimals, "i", "decimals")
     if places == 0:
         return g.op("Round", self)
     scale = ConstantValue(10.0**places)
@@ -597,7 +603,7 @@ def clamp_value(g: GraphContext, self: Value, min: Any, max: Any) -> Value:  # n
                 continue
             number = python_scalar(bound)
             if number is None:
-                number = sh._get_const(bound, "f", key[:3])
+                number = get_const(bound, "f", key[:3])
             bounds[key] = float(number)
         source = to_float(g, self) if integer else self
         return cast_to(g, g.op("Clip", source, **bounds), dtype) if integer else g.op("Clip", source, **bounds)
@@ -705,7 +711,7 @@ def aten_where(g: GraphContext, condition: Value, self: Any = None, other: Any =
     """``where(condition, self, other)``; ``where(condition)`` gives the indices of the true elements."""
     condition = as_bool(g, condition)
     if is_none(self) and is_none(other):
-        rank = sh._get_tensor_rank(condition)
+        rank = get_tensor_rank(condition)
         if rank is None:
             raise SymbolicValueError(
                 f"aten::where(condition) needs the rank of condition to know how many index tensors "
@@ -714,7 +720,7 @@ def aten_where(g: GraphContext, condition: Value, self: Any = None, other: Any =
             )
         indices = g.op("NonZero", condition)
         rows = [
-            sh._squeeze_helper(g, sh._slice_helper(g, indices, axes=[0], starts=[i], ends=[i + 1]), [0])
+            squeeze_helper(g, slice_helper(g, indices, axes=[0], starts=[i], ends=[i + 1]), [0])
             for i in range(rank)
         ]
         return tuple(rows)

@@ -15,13 +15,14 @@ from typing import Any
 import torch
 
 from onnx_migrate.errors import SymbolicValueError
-from onnx_migrate.legacy_symbolics import symbolic_helper as sh
+from onnx_migrate.legacy_symbolics._helpers.args import get_const, get_tensor_rank
+from onnx_migrate.legacy_symbolics._helpers.shapes import reshape_helper, slice_helper, unsqueeze_helper
 from onnx_migrate.legacy_symbolics.graph_context import GraphContext
 from onnx_migrate.legacy_symbolics.ops.creation import dim_size, iota, static_number
 from onnx_migrate.legacy_symbolics.ops.elementwise import cast_to, dtype_of, int64_constant, is_none
 from onnx_migrate.legacy_symbolics.ops.reduction import reduce_value
 from onnx_migrate.legacy_symbolics.ops.statistics import vector_norm
-from onnx_migrate.legacy_symbolics.registry import builtin_symbolic
+from onnx_migrate.legacy_symbolics.marks import builtin_symbolic
 from onnx_migrate.legacy_symbolics.values import Value
 
 __all__: list[str] = []
@@ -47,18 +48,18 @@ def aten_embedding(
 
 
 def _int(value: Any, name: str, default: int) -> int:
-    return default if is_none(value) else int(sh._get_const(value, "i", name))
+    return default if is_none(value) else int(get_const(value, "i", name))
 
 
 def _flag(value: Any, name: str) -> bool:
-    return False if is_none(value) else bool(sh._get_const(value, "b", name))
+    return False if is_none(value) else bool(get_const(value, "b", name))
 
 
 def _reduce_bags(g: GraphContext, rows: Value, member: Value, mode: int, dtype: torch.dtype) -> Value:
     """Reduce ``rows`` ``[n, D]`` into bags given by ``member`` ``[bags, n]`` (booleans)."""
     count = reduce_value(g, "ReduceSum", cast_to(g, member, torch.int64), [1], True)  # [bags, 1]
     if mode == _MAX:
-        candidates = g.op("Where", sh._unsqueeze_helper(g, member, [2]), rows, _scalar(g, float("-inf"), dtype))
+        candidates = g.op("Where", unsqueeze_helper(g, member, [2]), rows, _scalar(g, float("-inf"), dtype))
         best = reduce_value(g, "ReduceMax", candidates, [1], False)
         return g.op("Where", g.op("Greater", count, int64_constant(g, 0)), best, _scalar(g, 0.0, dtype))
     total = g.op("MatMul", cast_to(g, member, dtype), rows)
@@ -80,12 +81,12 @@ def embedding_bags(
     """The bag reductions of ``embedding_bag`` (``[bags, D]``)."""
     dtype = dtype_of(weight) or torch.float32
     indices = cast_to(g, indices, torch.int64)
-    rank = sh._get_tensor_rank(indices)
+    rank = get_tensor_rank(indices)
     if rank == 2:
         # Fixed-size bags: one per row of indices.
         bags = dim_size(g, indices, 0)
         length = dim_size(g, indices, 1)
-        flat = sh._reshape_helper(g, indices, [-1])
+        flat = reshape_helper(g, indices, [-1])
         bag_of = g.op(
             "Div", iota(g, g.op("Size", indices)), length if not isinstance(length, int) else int64_constant(g, length)
         )
@@ -96,10 +97,10 @@ def embedding_bags(
             raise SymbolicValueError("aten::embedding_bag with 1-D indices needs offsets.", indices)
         offsets = cast_to(g, offsets, torch.int64)
         if include_last_offset:
-            offsets = sh._slice_helper(g, offsets, axes=[0], starts=[0], ends=[-1])
+            offsets = slice_helper(g, offsets, axes=[0], starts=[0], ends=[-1])
         positions = iota(g, dim_size(g, flat, 0))
         started = g.op(
-            "Not", g.op("Less", sh._unsqueeze_helper(g, positions, [1]), sh._unsqueeze_helper(g, offsets, [0]))
+            "Not", g.op("Less", unsqueeze_helper(g, positions, [1]), unsqueeze_helper(g, offsets, [0]))
         )
         bag_of = g.op(
             "Sub", reduce_value(g, "ReduceSum", cast_to(g, started, torch.int64), [1], False), int64_constant(g, 1)
@@ -107,13 +108,13 @@ def embedding_bags(
         bags = dim_size(g, offsets, 0)
     else:
         raise SymbolicValueError(f"aten::embedding_bag needs 1-D or 2-D indices, got rank {rank}.", indices)
-    member = g.op("Equal", sh._unsqueeze_helper(g, iota(g, bags), [1]), sh._unsqueeze_helper(g, bag_of, [0]))
+    member = g.op("Equal", unsqueeze_helper(g, iota(g, bags), [1]), unsqueeze_helper(g, bag_of, [0]))
     if padding_idx is not None and padding_idx >= 0:
         kept = g.op("Not", g.op("Equal", flat, int64_constant(g, padding_idx)))
-        member = g.op("And", member, sh._unsqueeze_helper(g, kept, [0]))
+        member = g.op("And", member, unsqueeze_helper(g, kept, [0]))
     rows = g.op("Gather", weight, flat, axis_i=0)
     if not is_none(per_sample_weights):
-        scale = sh._reshape_helper(g, cast_to(g, per_sample_weights, dtype), [-1, 1])
+        scale = reshape_helper(g, cast_to(g, per_sample_weights, dtype), [-1, 1])
         rows = g.op("Mul", rows, scale)
     return _reduce_bags(g, rows, member, mode, dtype)
 
@@ -186,9 +187,9 @@ def aten_embedding_renorm(g: GraphContext, self: Value, indices: Value, max_norm
     norms = vector_norm(g, self, order, [1], True)  # [rows, 1]
     factor = g.op("Div", _scalar(g, limit, dtype), g.op("Add", norms, _scalar(g, 1e-7, dtype)))
     too_long = g.op("Greater", norms, _scalar(g, limit, dtype))
-    flat = sh._reshape_helper(g, cast_to(g, indices, torch.int64), [-1])
+    flat = reshape_helper(g, cast_to(g, indices, torch.int64), [-1])
     hits = g.op(
-        "Equal", sh._unsqueeze_helper(g, iota(g, dim_size(g, self, 0)), [1]), sh._unsqueeze_helper(g, flat, [0])
+        "Equal", unsqueeze_helper(g, iota(g, dim_size(g, self, 0)), [1]), unsqueeze_helper(g, flat, [0])
     )
     used = g.op("Greater", reduce_value(g, "ReduceSum", cast_to(g, hits, torch.int64), [1], True), int64_constant(g, 0))
     rescale = g.op("And", too_long, used)
@@ -204,5 +205,5 @@ def aten_one_hot(g: GraphContext, self: Value, num_classes: Any = -1) -> Value:
         depth: int | Value = g.op("Add", reduce_value(g, "ReduceMax", index, None, False), int64_constant(g, 1))
     else:
         depth = classes
-    rank = sh._get_tensor_rank(index) or 0
-    return cast_to(g, g.op("Equal", sh._unsqueeze_helper(g, index, [rank]), iota(g, depth)), torch.int64)
+    rank = get_tensor_rank(index) or 0
+    return cast_to(g, g.op("Equal", unsqueeze_helper(g, index, [rank]), iota(g, depth)), torch.int64)

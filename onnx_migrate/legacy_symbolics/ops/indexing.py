@@ -25,7 +25,15 @@ from typing import Any
 import torch
 
 from onnx_migrate.errors import SymbolicValueError, UnsupportedSymbolicError
-from onnx_migrate.legacy_symbolics import symbolic_helper as sh
+from onnx_migrate.legacy_symbolics._helpers.args import (
+    get_const,
+    get_tensor_dim_size,
+    get_tensor_rank,
+    get_tensor_sizes,
+    is_packed_list,
+    unpack_list,
+)
+from onnx_migrate.legacy_symbolics._helpers.shapes import reshape_helper, slice_helper, unsqueeze_helper
 from onnx_migrate.legacy_symbolics.graph_context import GraphContext
 from onnx_migrate.legacy_symbolics.ops.creation import dim_size, filled, iota, static_number
 from onnx_migrate.legacy_symbolics.ops.elementwise import (
@@ -38,7 +46,7 @@ from onnx_migrate.legacy_symbolics.ops.elementwise import (
     known_rank,
     where_value,
 )
-from onnx_migrate.legacy_symbolics.registry import builtin_symbolic
+from onnx_migrate.legacy_symbolics.marks import builtin_symbolic
 from onnx_migrate.legacy_symbolics.values import ConstantValue, ListValue, Value
 
 __all__ = ["non_negative_index", "scatter_elements"]
@@ -50,7 +58,7 @@ def _unsupported(op: str, opset: int, why: str, min_opset: int | None = None) ->
 
 
 def _int(value: Any, name: str) -> int:
-    return int(sh._get_const(value, "i", name))
+    return int(get_const(value, "i", name))
 
 
 def non_negative_index(g: GraphContext, index: Value, size: int | Value) -> Value:
@@ -110,7 +118,7 @@ def _index_items(indices: Any) -> list[Any]:
         return list(indices)
     if isinstance(indices, ConstantValue) and isinstance(indices.python_value, (list, tuple)):
         return [None if v is None else ConstantValue(v) for v in indices.python_value]
-    return list(sh._unpack_list(indices)) if sh._is_packed_list(indices) else [indices]
+    return list(unpack_list(indices)) if is_packed_list(indices) else [indices]
 
 
 def _plan(g: GraphContext, op: str, self: Value, indices: Any) -> _IndexPlan:
@@ -147,7 +155,7 @@ def _plan(g: GraphContext, op: str, self: Value, indices: Any) -> _IndexPlan:
 
 def _broadcast_shape(g: GraphContext, tensors: list[Value]) -> Value:
     """The shape the index tensors broadcast to (1-D int64)."""
-    shapes = [sh._get_tensor_sizes(t) for t in tensors]
+    shapes = [get_tensor_sizes(t) for t in tensors]
     if all(s is not None and None not in s for s in shapes):
         return int64_constant(g, list(torch.broadcast_shapes(*[tuple(s) for s in shapes])))  # type: ignore[misc]
     total = tensors[0]
@@ -168,7 +176,7 @@ def _stacked_indices(g: GraphContext, plan: _IndexPlan, sizes: list[int | Value]
     for index, size in zip(plan.indices, sizes, strict=True):
         index = non_negative_index(g, index, size)
         expanded = g.op("Expand", index, shape) if len(plan.indices) > 1 else index
-        columns.append(sh._unsqueeze_helper(g, expanded, [depth]))
+        columns.append(unsqueeze_helper(g, expanded, [depth]))
     stacked = columns[0] if len(columns) == 1 else g.op("Concat", *columns, axis_i=depth)
     return stacked, shape
 
@@ -223,7 +231,7 @@ def _gather_indexed(g: GraphContext, self: Value, plan: _IndexPlan) -> Value:
         result = g.op("GatherND", front, stacked)
     else:
         count = len(plan.dims)
-        tail = sh._slice_helper(g, g.op("Shape", front), axes=[0], starts=[count], ends=[INT64_MAX])
+        tail = slice_helper(g, g.op("Shape", front), axes=[0], starts=[count], ends=[INT64_MAX])
         flat = g.op("Reshape", front, g.op("Concat", int64_constant(g, [-1]), tail, axis_i=0))
         result = g.op("Gather", flat, _flat_index(g, plan, sizes), axis_i=0)
     perm = _result_perm(plan, index_rank)
@@ -243,14 +251,14 @@ def _masked_fill_shortcut(g: GraphContext, self: Value, plan: _IndexPlan, values
     """``x[mask] = scalar`` as a ``Where`` (no NonZero, valid at every opset)."""
     if len(plan.masks) != 1 or len(plan.indices) != known_rank(plan.masks[0][1], "aten::index_put", g.opset):
         return None
-    if sh._get_tensor_rank(values) != 0 and sh._get_tensor_sizes(values) not in ([1],):
+    if get_tensor_rank(values) != 0 and get_tensor_sizes(values) not in ([1],):
         return None
     first, mask = plan.masks[0]
-    mask_rank = sh._get_tensor_rank(mask) or 0
+    mask_rank = get_tensor_rank(mask) or 0
     trailing = plan.rank - first - mask_rank
     if trailing:
-        mask = sh._unsqueeze_helper(g, mask, list(range(mask_rank, mask_rank + trailing)))
-    scalar = sh._reshape_helper(g, cast_to(g, values, dtype_of(self) or torch.float32), [])
+        mask = unsqueeze_helper(g, mask, list(range(mask_rank, mask_rank + trailing)))
+    scalar = reshape_helper(g, cast_to(g, values, dtype_of(self) or torch.float32), [])
     return where_value(g, mask, scalar, self)
 
 
@@ -273,7 +281,7 @@ def _values_in_front_layout(g: GraphContext, self: Value, plan: _IndexPlan, valu
 def _index_put_before_11(g: GraphContext, self: Value, plan: _IndexPlan, values: Value, accumulate: bool) -> Value:
     """Opsets 9-10 have no ScatterND: one 1-D integer index becomes a ``Scatter`` along its dim."""
     index = plan.indices[0]
-    if len(plan.indices) != 1 or plan.masks or sh._get_tensor_rank(index) != 1 or accumulate:
+    if len(plan.indices) != 1 or plan.masks or get_tensor_rank(index) != 1 or accumulate:
         raise _unsupported(
             "aten::index_put",
             g.opset,
@@ -284,11 +292,11 @@ def _index_put_before_11(g: GraphContext, self: Value, plan: _IndexPlan, values:
     dim = plan.dims[0]
     index = non_negative_index(g, index, dim_size(g, self, dim))
     shape = g.op("Shape", self)
-    before = [sh._slice_helper(g, shape, axes=[0], starts=[0], ends=[dim])] if dim else []
-    after = sh._slice_helper(g, shape, axes=[0], starts=[dim + 1], ends=[INT64_MAX])
+    before = [slice_helper(g, shape, axes=[0], starts=[0], ends=[dim])] if dim else []
+    after = slice_helper(g, shape, axes=[0], starts=[dim + 1], ends=[INT64_MAX])
     updates_shape = g.op("Concat", *before, g.op("Shape", index), after, axis_i=0)
     others = [d for d in range(plan.rank) if d != dim]
-    expanded_index = g.op("Expand", sh._unsqueeze_helper(g, index, others) if others else index, updates_shape)
+    expanded_index = g.op("Expand", unsqueeze_helper(g, index, others) if others else index, updates_shape)
     updates = g.op("Expand", cast_to(g, values, dtype_of(self) or torch.float32), updates_shape)
     return scatter_elements(g, self, expanded_index, updates, dim)
 
@@ -321,7 +329,7 @@ def index_put_value(g: GraphContext, self: Value, indices: Any, values: Value, a
 
 
 def _flag(value: Any, name: str) -> bool:
-    return False if is_none(value) else bool(sh._get_const(value, "b", name))
+    return False if is_none(value) else bool(get_const(value, "b", name))
 
 
 @builtin_symbolic("aten::index_put", opset=(9, 11, 16))
@@ -368,7 +376,7 @@ def _broadcast_pair(g: GraphContext, self: Value, mask: Value) -> tuple[Value, V
 def aten_masked_select(g: GraphContext, self: Value, mask: Value) -> Value:
     """The elements of ``self`` where ``mask`` is true, as a 1-D tensor (``Compress`` of both flattened)."""
     values, mask = _broadcast_pair(g, self, mask)
-    flat = [sh._reshape_helper(g, v, [-1]) for v in (values, mask)]
+    flat = [reshape_helper(g, v, [-1]) for v in (values, mask)]
     return g.op("Compress", flat[0], flat[1], axis_i=0)
 
 
@@ -379,8 +387,8 @@ def aten_masked_scatter(g: GraphContext, self: Value, mask: Value, source: Value
         raise _unsupported("aten::masked_scatter", g.opset, "ONNX has no ScatterND before opset 11", 11)
     mask = g.op("Expand", as_bool(g, mask), g.op("Shape", self))
     positions = g.op("Transpose", g.op("NonZero", mask), perm_i=[1, 0])
-    flat = sh._reshape_helper(g, cast_to(g, source, dtype_of(self) or torch.float32), [-1])
-    count = sh._slice_helper(g, g.op("Shape", positions), axes=[0], starts=[0], ends=[1])
+    flat = reshape_helper(g, cast_to(g, source, dtype_of(self) or torch.float32), [-1])
+    count = slice_helper(g, g.op("Shape", positions), axes=[0], starts=[0], ends=[1])
     used = g.op("Slice", flat, int64_constant(g, [0]), count, int64_constant(g, [0]))
     return g.op("ScatterND", self, positions, used)
 
@@ -402,7 +410,7 @@ def aten_nonzero_numpy(g: GraphContext, self: Value) -> tuple[Value, ...]:
 @builtin_symbolic("aten::take", opset=(9, 11))
 def aten_take(g: GraphContext, self: Value, index: Value) -> Value:
     """``self.flatten()[index]``, shaped like ``index``; negative indices count from the end."""
-    flat = sh._reshape_helper(g, self, [-1])
+    flat = reshape_helper(g, self, [-1])
     position = cast_to(g, index, torch.int64)
     if g.opset < 11:
         position = non_negative_index(g, position, g.op("Size", self))
@@ -415,7 +423,7 @@ def aten_take(g: GraphContext, self: Value, index: Value) -> Value:
 def _along(g: GraphContext, positions: Value, rank: int, dim: int, shape: Value) -> Value:
     """1-D ``positions`` along ``dim``, broadcast to ``shape`` (an index for ``ScatterElements``)."""
     others = [d for d in range(rank) if d != dim]
-    return g.op("Expand", sh._unsqueeze_helper(g, positions, others) if others else positions, shape)
+    return g.op("Expand", unsqueeze_helper(g, positions, others) if others else positions, shape)
 
 
 @builtin_symbolic("aten::select_scatter", opset=(9, 11))
@@ -430,12 +438,12 @@ def aten_select_scatter(g: GraphContext, self: Value, src: Value, dim: Any, inde
             if isinstance(size, int):
                 position_value = int64_constant(g, [int(position) + size])
             else:
-                position_value = g.op("Add", int64_constant(g, [int(position)]), sh._reshape_helper(g, size, [1]))
+                position_value = g.op("Add", int64_constant(g, [int(position)]), reshape_helper(g, size, [1]))
         else:
             position_value = int64_constant(g, [int(position)])
     else:
-        position_value = sh._reshape_helper(g, non_negative_index(g, index, size), [1])
-    updates = sh._unsqueeze_helper(g, cast_to(g, src, dtype_of(self) or torch.float32), [axis])
+        position_value = reshape_helper(g, non_negative_index(g, index, size), [1])
+    updates = unsqueeze_helper(g, cast_to(g, src, dtype_of(self) or torch.float32), [axis])
     return scatter_elements(g, self, _along(g, position_value, rank, axis, g.op("Shape", updates)), updates, axis)
 
 
@@ -452,11 +460,11 @@ def aten_slice_scatter(
     """``self`` with ``self[start:end:step]`` along ``dim`` replaced by ``src`` (what ``x[:, 1:3] = v`` becomes)."""
     rank = known_rank(self, "aten::slice_scatter", g.opset)
     axis = _int(dim, "dim") % rank
-    size = sh._get_tensor_dim_size(self, axis)
+    size = get_tensor_dim_size(self, axis)
     stride = 1 if is_none(step) else _int(step, "step")
     first = 0 if is_none(start) else static_number(start)
     last = INT64_MAX if is_none(end) else static_number(end)
-    count = sh._get_tensor_dim_size(src, axis)
+    count = get_tensor_dim_size(src, axis)
     if first is not None and last is not None and size is not None:
         positions = int64_constant(g, list(range(size))[slice(int(first), int(last), stride)])
     elif first is not None and count is not None and first >= 0:

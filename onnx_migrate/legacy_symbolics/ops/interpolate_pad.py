@@ -36,10 +36,17 @@ import numpy as np
 import torch
 
 from onnx_migrate.errors import SymbolicValueError, UnsupportedSymbolicError
-from onnx_migrate.legacy_symbolics import symbolic_helper as sh
+from onnx_migrate.legacy_symbolics._helpers.args import get_const, get_tensor_rank, get_tensor_sizes, maybe_get_const
+from onnx_migrate.legacy_symbolics._helpers.dtypes import op_with_optional_float_cast
+from onnx_migrate.legacy_symbolics._helpers.interpolate import (
+    interpolate_size_to_scales,
+    interpolate_warning,
+    resize_placeholders,
+)
+from onnx_migrate.legacy_symbolics._helpers.shapes import slice_helper, static_int_list, to_1d_int64
 from onnx_migrate.legacy_symbolics.graph_context import GraphContext
 from onnx_migrate.legacy_symbolics.ops.elementwise import INT64_MAX, is_none
-from onnx_migrate.legacy_symbolics.registry import builtin_symbolic
+from onnx_migrate.legacy_symbolics.marks import builtin_symbolic
 from onnx_migrate.legacy_symbolics.scalar_types import JitScalarType
 from onnx_migrate.legacy_symbolics.values import ConstantValue, ListValue, Value
 
@@ -108,7 +115,7 @@ def _scale_list(
 def _flag(value: Any, name: str, default: bool = False) -> bool:
     if is_none(value):
         return default
-    return bool(sh._get_const(value, "b", name))
+    return bool(get_const(value, "b", name))
 
 
 # -- resampling ------------------------------------------------------------------------------
@@ -131,7 +138,7 @@ def _resize(
     antialias: bool = False,
 ) -> Value:
     """``Upsample``/``Resize`` computing what ``aten::upsample_*`` computes, in the form valid at ``g.opset``."""
-    rank = sh._get_tensor_rank(x)
+    rank = get_tensor_rank(x)
     if rank is None:
         raise SymbolicValueError(f"{op}: the input rank must be known at export time (opset {g.opset}).", x)
     if scales is None and is_none(output_size):
@@ -163,12 +170,12 @@ def _resize(
         # PyTorch's antialiased kernels follow PIL: weights renormalized inside the image, cubic a = -0.5.
         attributes.update(antialias_i=1, exclude_outside_i=1, cubic_coeff_a_f=_CUBIC_A_ANTIALIAS)
     if scales is not None:
-        (roi,) = sh._resize_placeholders(g, 1)
+        (roi,) = resize_placeholders(g, 1)
         factors = g.op("Constant", value_t=torch.tensor([1.0, 1.0, *scales], dtype=torch.float32))
         return g.op("Resize", x, roi, factors, **attributes)
-    leading = sh._slice_helper(g, g.op("Shape", x), axes=[0], starts=[0], ends=[2])
-    sizes = g.op("Concat", leading, sh._to_1d_int64(g, output_size, f"{op} output_size"), axis_i=0)
-    roi, no_scales = sh._resize_placeholders(g, 2)
+    leading = slice_helper(g, g.op("Shape", x), axes=[0], starts=[0], ends=[2])
+    sizes = g.op("Concat", leading, to_1d_int64(g, output_size, f"{op} output_size"), axis_i=0)
+    roi, no_scales = resize_placeholders(g, 2)
     return g.op("Resize", x, roi, no_scales, sizes, **attributes)
 
 
@@ -193,12 +200,12 @@ def _resize_before_11(
     if scales is None:
         scales = _static_size_scales(x, output_size)
     if mode != "nearest":
-        sh._interpolate_warning(mode, g.opset)
+        interpolate_warning(mode, g.opset)
     elif scales is not None and any(s < 1 and abs(1 / s - round(1 / s)) > 1e-4 for s in scales):
         # Resize-10 rounds up when it shrinks: exact for integer ratios only.
-        sh._interpolate_warning("nearest (downsampling by a non-integer ratio)", g.opset)
+        interpolate_warning("nearest (downsampling by a non-integer ratio)", g.opset)
     if scales is None:
-        factors = sh._interpolate_size_to_scales(g, x, output_size, rank)
+        factors = interpolate_size_to_scales(g, x, output_size, rank)
     else:
         if g.opset < 10 and any(s < 1 for s in scales):
             raise _unsupported_before(
@@ -214,8 +221,8 @@ def _static_size_scales(x: Value, output_size: Any) -> list[float] | None:
     ``Upsample``/``Resize-10`` take scales only; 5/3 rounds to a float32 whose
     product with 3 is 4.9999998, which shape inference floors to 4.
     """
-    targets = sh._static_int_list(output_size, "output_size") if not is_none(output_size) else None
-    sizes = sh._get_tensor_sizes(x)
+    targets = static_int_list(output_size, "output_size") if not is_none(output_size) else None
+    sizes = get_tensor_sizes(x)
     if targets is None or sizes is None or any(s is None for s in sizes[2:]):
         return None
     scales = []
@@ -495,11 +502,11 @@ _GRID_PADDING = {0: "zeros", 1: "border", 2: "reflection"}
 def _grid_sample(
     g: GraphContext, op: str, input: Value, grid: Value, interpolation_mode: Any, padding_mode: Any, align_corners: Any
 ) -> Value:
-    mode_code = int(sh._get_const(interpolation_mode, "i", "interpolation_mode"))
-    padding_code = int(sh._get_const(padding_mode, "i", "padding_mode"))
+    mode_code = int(get_const(interpolation_mode, "i", "interpolation_mode"))
+    padding_code = int(get_const(padding_mode, "i", "padding_mode"))
     if mode_code not in _GRID_MODES or padding_code not in _GRID_PADDING:
         raise SymbolicValueError(f"{op}: unknown interpolation/padding mode codes {mode_code}/{padding_code}.", input)
-    rank = sh._get_tensor_rank(input)
+    rank = get_tensor_rank(input)
     if g.opset < 20 and rank not in (4, None):
         raise _unsupported_before(op, g.opset, 20, f"GridSample takes {rank}-D inputs (volumes) from opset 20")
     if rank == 5 and mode_code == 2:
@@ -562,10 +569,10 @@ def _pad_items(op: str, pad: Any) -> list[Any]:
     if isinstance(pad, ListValue):
         items: list[Any] = []
         for item in pad.items:
-            const = sh._maybe_get_const(item, "i") if item is not None else None
+            const = maybe_get_const(item, "i") if item is not None else None
             items.append(int(const) if isinstance(const, numbers.Integral) else item)
         return items
-    static = sh._static_int_list(pad, f"{op} pad")
+    static = static_int_list(pad, f"{op} pad")
     if static is None:
         raise SymbolicValueError(f"{op}: pad must be a list of ints, got {pad!r:.80}.", pad)
     return list(static)
@@ -591,19 +598,19 @@ def _onnx_pads(op: str, rank: int | None, items: Sequence[Any], value: Any) -> l
 def _pads_input(g: GraphContext, op: str, pads: list[Any]) -> Value:
     if all(isinstance(p, int) for p in pads):
         return g.op("Constant", value_t=torch.tensor(pads, dtype=torch.int64))
-    return sh._to_1d_int64(g, ListValue([p if isinstance(p, Value) else ConstantValue(p) for p in pads]), f"{op} pads")
+    return to_1d_int64(g, ListValue([p if isinstance(p, Value) else ConstantValue(p) for p in pads]), f"{op} pads")
 
 
 def _pad(g: GraphContext, op: str, x: Value, pad: Any, onnx_mode: str, value: Any = None) -> Value:
     """``Pad`` of ``x`` in ``onnx_mode`` (constant, reflect, edge, wrap) at ``g.opset``."""
-    pads = _onnx_pads(op, sh._get_tensor_rank(x), _pad_items(op, pad), x)
+    pads = _onnx_pads(op, get_tensor_rank(x), _pad_items(op, pad), x)
     if g.opset < 11:
         if not all(isinstance(p, int) for p in pads):
             raise _unsupported_before(op, g.opset, 11, "pad sizes known only at run time need Pad's pads input")
         attributes: dict[str, Any] = {"pads_i": pads, "mode_s": onnx_mode}
         if onnx_mode == "constant":
             attributes["value_f"] = _fill_number(op, value)
-        return sh._op_with_optional_float_cast(g, "Pad", x, opset_before=11, **attributes)
+        return op_with_optional_float_cast(g, "Pad", x, opset_before=11, **attributes)
     pads_value = _pads_input(g, op, pads)
     if onnx_mode != "constant":
         return g.op("Pad", x, pads_value, mode_s=onnx_mode)
@@ -619,7 +626,7 @@ def _pad(g: GraphContext, op: str, x: Value, pad: Any, onnx_mode: str, value: An
 def _fill_number(op: str, value: Any) -> float:
     if is_none(value):
         return 0.0
-    number = sh._maybe_get_const(value, "f")
+    number = maybe_get_const(value, "f")
     if isinstance(number, torch.Tensor) and number.numel() == 1:
         number = number.item()
     if not isinstance(number, numbers.Real):
@@ -634,22 +641,22 @@ def _circular(g: GraphContext, op: str, x: Value, pad: Any) -> Value:
     items = _pad_items(op, pad)
     if not all(isinstance(i, int) for i in items):
         raise _unsupported_before(op, g.opset, 19, "circular pad sizes known only at run time need Pad's wrap mode")
-    rank = sh._get_tensor_rank(x)
+    rank = get_tensor_rank(x)
     if rank is None:
         raise SymbolicValueError(f"{op}: the input rank must be known at export time.", x)
     result = x
     for k in range(len(items) // 2):
         axis = rank - 1 - k
         before, after = items[2 * k], items[2 * k + 1]
-        core = sh._slice_helper(
+        core = slice_helper(
             g, result, axes=[axis], starts=[max(0, -before)], ends=[after if after < 0 else INT64_MAX]
         )
         pieces = []
         if before > 0:
-            pieces.append(sh._slice_helper(g, core, axes=[axis], starts=[-before], ends=[INT64_MAX]))
+            pieces.append(slice_helper(g, core, axes=[axis], starts=[-before], ends=[INT64_MAX]))
         pieces.append(core)
         if after > 0:
-            pieces.append(sh._slice_helper(g, core, axes=[axis], starts=[0], ends=[after]))
+            pieces.append(slice_helper(g, core, axes=[axis], starts=[0], ends=[after]))
         result = pieces[0] if len(pieces) == 1 else g.op("Concat", *pieces, axis_i=axis)
     return result
 
@@ -701,7 +708,7 @@ _PAD_MODES = {"constant": "constant", "reflect": "reflect", "replicate": "edge"}
 @builtin_symbolic("aten::pad", opset=(9, 11, 19))
 def aten_pad(g: GraphContext, self: Value, pad: Any, mode: Any = "constant", value: Any = None) -> Value:
     """``F.pad`` as captured: ``mode`` is constant, reflect, replicate or circular."""
-    name = "constant" if is_none(mode) else str(sh._get_const(mode, "s", "mode"))
+    name = "constant" if is_none(mode) else str(get_const(mode, "s", "mode"))
     if name == "circular":
         return _circular(g, "aten::pad", self, pad)
     if name not in _PAD_MODES:

@@ -12,10 +12,10 @@ from typing import Any
 
 import torch
 
-from onnx_migrate.legacy_symbolics import symbolic_helper as sh
+from onnx_migrate.legacy_symbolics._helpers.args import get_const, get_tensor_rank
 from onnx_migrate.legacy_symbolics.graph_context import GraphContext
 from onnx_migrate.legacy_symbolics.ops.elementwise import dtype_of, is_none, promote_operands, python_scalar
-from onnx_migrate.legacy_symbolics.registry import builtin_symbolic
+from onnx_migrate.legacy_symbolics.marks import builtin_symbolic
 from onnx_migrate.legacy_symbolics.values import ConstantValue, Value
 
 __all__: list[str] = []
@@ -28,11 +28,11 @@ def _scalar_factor(value: Any, name: str) -> float:
     if is_none(value):
         return 1.0
     number = python_scalar(value)
-    return float(sh._get_const(value, "f", name) if number is None else number)
+    return float(get_const(value, "f", name) if number is None else number)
 
 
 def _transposed(g: GraphContext, weight: Value) -> Value:
-    rank = sh._get_tensor_rank(weight)
+    rank = get_tensor_rank(weight)
     if rank is not None and rank < 2:
         return weight
     return g.op("Transpose", weight, perm_i=[1, 0])
@@ -43,10 +43,10 @@ def aten_linear(g: GraphContext, input: Value, weight: Value, bias: Any = None) 
     """``input @ weight.T + bias``: one ``Gemm(transB=1)`` for a matrix input, ``MatMul`` + ``Add`` otherwise."""
     has_bias = not is_none(bias)
     if (
-        sh._get_tensor_rank(input) == 2
-        and sh._get_tensor_rank(weight) == 2
+        get_tensor_rank(input) == 2
+        and get_tensor_rank(weight) == 2
         and dtype_of(input) in _GEMM_DTYPES
-        and (has_bias and sh._get_tensor_rank(bias) == 1 or not has_bias and g.opset >= 11)
+        and (has_bias and get_tensor_rank(bias) == 1 or not has_bias and g.opset >= 11)
     ):
         return g.op("Gemm", input, weight, bias if has_bias else None, transB_i=1)
     out = g.op("MatMul", input, _transposed(g, weight))
@@ -114,7 +114,7 @@ def aten_baddbmm(g: GraphContext, self: Value, batch1: Value, batch2: Value, bet
 @builtin_symbolic("aten::t")
 def aten_t(g: GraphContext, self: Value) -> Value:
     """Transpose a matrix; 0-d and 1-D tensors are their own transpose."""
-    rank = sh._get_tensor_rank(self)
+    rank = get_tensor_rank(self)
     if rank is not None and rank < 2:
         return self
     return g.op("Transpose", self, perm_i=[1, 0])

@@ -15,13 +15,14 @@ from typing import Any
 import torch
 
 from onnx_migrate.errors import SymbolicValueError, UnsupportedSymbolicError
-from onnx_migrate.legacy_symbolics import symbolic_helper as sh
+from onnx_migrate.legacy_symbolics._helpers.args import get_const, get_tensor_rank
+from onnx_migrate.legacy_symbolics._helpers.shapes import reshape_helper, squeeze_helper, unsqueeze_helper
 from onnx_migrate.legacy_symbolics.graph_context import GraphContext
 from onnx_migrate.legacy_symbolics.ops import activations
 from onnx_migrate.legacy_symbolics.ops.creation import static_number
 from onnx_migrate.legacy_symbolics.ops.elementwise import cast_to, dtype_of, is_none, promote_operands, to_float
 from onnx_migrate.legacy_symbolics.ops.reduction import reduce_value
-from onnx_migrate.legacy_symbolics.registry import builtin_symbolic
+from onnx_migrate.legacy_symbolics.marks import builtin_symbolic
 from onnx_migrate.legacy_symbolics.values import Value
 
 __all__: list[str] = []
@@ -30,7 +31,7 @@ _REDUCTIONS = {0: "none", 1: "mean", 2: "sum"}
 
 
 def _reduction(value: Any) -> str:
-    code = 1 if is_none(value) else int(sh._get_const(value, "i", "reduction"))
+    code = 1 if is_none(value) else int(get_const(value, "i", "reduction"))
     if code not in _REDUCTIONS:
         raise SymbolicValueError(f"reduction must be 0 (none), 1 (mean) or 2 (sum), got {code}.", value)
     return _REDUCTIONS[code]
@@ -81,7 +82,7 @@ def aten_kl_div(g: GraphContext, self: Value, target: Value, reduction: Any = 1,
     """``target * (log(target) - self)`` (0 where ``target`` is 0), or ``exp(t) * (t - self)`` for log targets."""
     (self, target), _ = promote_operands(g, to_float(g, self), target)
     dtype = dtype_of(self) or torch.float32
-    if not is_none(log_target) and bool(sh._get_const(log_target, "b", "log_target")):
+    if not is_none(log_target) and bool(get_const(log_target, "b", "log_target")):
         loss = g.op("Mul", g.op("Exp", target), g.op("Sub", target, self))
     else:
         zero = _constant(g, 0.0, dtype)
@@ -103,17 +104,17 @@ def _class_loss(
     if g.opset < 12:
         raise UnsupportedSymbolicError(op, g.opset, (12,), hint=f"ONNX {op_type} needs opset 12.")
     mode = _reduction(reduction)
-    ignored = -100 if is_none(ignore_index) else int(sh._get_const(ignore_index, "i", "ignore_index"))
+    ignored = -100 if is_none(ignore_index) else int(get_const(ignore_index, "i", "ignore_index"))
     scores = to_float(g, self)
     target = cast_to(g, target, torch.int64)
-    unbatched = sh._get_tensor_rank(scores) == 1
+    unbatched = get_tensor_rank(scores) == 1
     if unbatched:
-        scores = sh._unsqueeze_helper(g, scores, [0])
-        target = sh._unsqueeze_helper(g, target, [0])
+        scores = unsqueeze_helper(g, scores, [0])
+        target = unsqueeze_helper(g, target, [0])
     inputs = [scores, target] + ([] if is_none(weight) else [cast_to(g, weight, dtype_of(scores) or torch.float32)])
     loss = g.op(op_type, *inputs, reduction_s=mode, ignore_index_i=ignored)
     if unbatched and mode == "none":
-        loss = sh._squeeze_helper(g, loss, [0])
+        loss = squeeze_helper(g, loss, [0])
     return loss
 
 
@@ -166,16 +167,16 @@ def aten_cross_entropy_loss(
     target_dtype = dtype_of(target)
     if target_dtype is not None and target_dtype.is_floating_point:
         # Class probabilities: -sum(target * log_softmax(self)) over the class dim.
-        log_probs = activations.aten_log_softmax(g, to_float(g, self), 1 if sh._get_tensor_rank(self) != 1 else 0)
+        log_probs = activations.aten_log_softmax(g, to_float(g, self), 1 if get_tensor_rank(self) != 1 else 0)
         terms = g.op("Mul", log_probs, cast_to(g, target, dtype_of(log_probs) or torch.float32))
         if not is_none(weight):
-            rank = sh._get_tensor_rank(self) or 2
+            rank = get_tensor_rank(self) or 2
             shape = [1] * rank
             shape[1 if rank > 1 else 0] = -1
             terms = g.op(
-                "Mul", terms, sh._reshape_helper(g, cast_to(g, weight, dtype_of(terms) or torch.float32), shape)
+                "Mul", terms, reshape_helper(g, cast_to(g, weight, dtype_of(terms) or torch.float32), shape)
             )
-        class_axis = 1 if sh._get_tensor_rank(self) != 1 else 0
+        class_axis = 1 if get_tensor_rank(self) != 1 else 0
         loss = g.op("Neg", reduce_value(g, "ReduceSum", terms, [class_axis], False))
         return _reduce(g, loss, _reduction(reduction))
     return _class_loss(

@@ -20,12 +20,14 @@ from typing import Any
 import torch
 
 from onnx_migrate.errors import SymbolicValueError, UnsupportedSymbolicError
-from onnx_migrate.legacy_symbolics import symbolic_helper as sh
+from onnx_migrate.legacy_symbolics._helpers.args import get_const, get_tensor_dim_size, get_tensor_rank
+from onnx_migrate.legacy_symbolics._helpers.errors_and_opsets import check_training_mode
+from onnx_migrate.legacy_symbolics._helpers.shapes import reshape_helper, squeeze_helper, unsqueeze_helper
 from onnx_migrate.legacy_symbolics.graph_context import GraphContext
 from onnx_migrate.legacy_symbolics.ops.elementwise import cast_to, dtype_of, is_none, python_scalar
 from onnx_migrate.legacy_symbolics.ops.reduction import reduce_value
 from onnx_migrate.legacy_symbolics.ops.shape import int_list
-from onnx_migrate.legacy_symbolics.registry import builtin_symbolic
+from onnx_migrate.legacy_symbolics.marks import builtin_symbolic
 from onnx_migrate.legacy_symbolics.values import ConstantValue, Value
 
 __all__: list[str] = []
@@ -35,11 +37,11 @@ def _float(value: Any, name: str, default: float) -> float:
     if is_none(value):
         return default
     number = python_scalar(value)
-    return float(sh._get_const(value, "f", name) if number is None else number)
+    return float(get_const(value, "f", name) if number is None else number)
 
 
 def _flag(value: Any, name: str) -> bool:
-    return False if is_none(value) else bool(sh._get_const(value, "b", name))
+    return False if is_none(value) else bool(get_const(value, "b", name))
 
 
 def _filled(g: GraphContext, like: Value, shape: Sequence[int], fill: float) -> Value:
@@ -48,7 +50,7 @@ def _filled(g: GraphContext, like: Value, shape: Sequence[int], fill: float) -> 
 
 
 def _channels(g: GraphContext, input: Value, op: str) -> int:  # noqa: A002 - ATen name
-    size = sh._get_tensor_dim_size(input, 1)
+    size = get_tensor_dim_size(input, 1)
     if size is None:
         raise SymbolicValueError(
             f"{op} without weight or bias needs the static channel count (dim 1) to build them (opset {g.opset}).",
@@ -72,7 +74,7 @@ def _empty(g: GraphContext, like: Value) -> Value:
 
 def _per_channel(g: GraphContext, value: Value, rank: int) -> Value:
     """``[C]`` -> ``[1, C, 1, ...]`` to broadcast over ``N, C, *spatial``."""
-    return sh._unsqueeze_helper(g, value, [0, *range(2, rank)])
+    return unsqueeze_helper(g, value, [0, *range(2, rank)])
 
 
 # -- batch norm ---------------------------------------------------------------------------
@@ -103,7 +105,7 @@ def _batch_norm_eval(
 
 def _batch_statistics(g: GraphContext, input: Value, op: str) -> tuple[Value, Value, list[int], int]:  # noqa: A002
     """Mean and biased variance over every dim but the channels, kept as ``[1, C, 1, ...]``."""
-    rank = sh._get_tensor_rank(input)
+    rank = get_tensor_rank(input)
     if rank is None:
         raise SymbolicValueError(f"{op} in training mode needs the input rank (opset {g.opset}).", input)
     axes = [0, *range(2, rank)]
@@ -132,9 +134,9 @@ def _batch_norm_train(
     squeeze = [0, *range(2, rank)]
     return (
         out,
-        sh._squeeze_helper(g, mean, squeeze),
-        sh._squeeze_helper(g, invstd, squeeze),
-        sh._squeeze_helper(g, variance, squeeze),
+        squeeze_helper(g, mean, squeeze),
+        squeeze_helper(g, invstd, squeeze),
+        squeeze_helper(g, variance, squeeze),
     )
 
 
@@ -197,7 +199,7 @@ def aten_batch_norm(
 ) -> Value:
     """``BatchNormalization`` in eval mode; the batch's own statistics in training mode."""
     train = _flag(training, "training")
-    sh.check_training_mode(train, "batch_norm")
+    check_training_mode(train, "batch_norm")
     out, _, _ = _native_batch_norm(
         g, input, weight, bias, running_mean, running_var, train, momentum, eps, "aten::batch_norm"
     )
@@ -314,7 +316,7 @@ def _layer_norm_axes(g: GraphContext, input: Value, normalized_shape: Any, op: s
     shape = int_list(normalized_shape, "normalized_shape")
     if shape is None:
         raise SymbolicValueError(f"{op}: normalized_shape must be constant.", input)
-    rank = sh._get_tensor_rank(input)
+    rank = get_tensor_rank(input)
     if rank is None:
         if g.opset < 11:
             raise SymbolicValueError(f"{op} needs the input rank at opset {g.opset}.", input)
@@ -412,10 +414,10 @@ def _group_norm(
     op: str,  # noqa: A002
 ) -> tuple[Value, Value, Value]:
     """``(out, mean[N, G], rstd[N, G])`` by normalizing ``[N, G, -1]`` and applying the per-channel affine."""
-    rank = sh._get_tensor_rank(input)
+    rank = get_tensor_rank(input)
     if rank is None:
         raise SymbolicValueError(f"{op} needs the input rank (opset {g.opset}).", input)
-    grouped = sh._reshape_helper(g, input, [0, groups, -1])
+    grouped = reshape_helper(g, input, [0, groups, -1])
     ones = _filled(g, input, [groups], 1.0)
     zeros = _filled(g, input, [groups], 0.0)
     normalized = g.op("InstanceNormalization", grouped, ones, zeros, epsilon_f=eps)
@@ -428,7 +430,7 @@ def _group_norm(
     centered = g.op("Sub", grouped, mean)
     variance = reduce_value(g, "ReduceMean", g.op("Mul", centered, centered), [2], False)
     rstd = g.op("Reciprocal", g.op("Sqrt", g.op("Add", variance, ConstantValue(eps))))
-    return out, sh._squeeze_helper(g, mean, [2]), rstd
+    return out, squeeze_helper(g, mean, [2]), rstd
 
 
 @builtin_symbolic("aten::group_norm")
@@ -441,7 +443,7 @@ def aten_group_norm(
     eps: Any = 1e-5,
     cudnn_enabled: Any = True,
 ) -> Value:
-    groups = int(sh._get_const(num_groups, "i", "num_groups"))
+    groups = int(get_const(num_groups, "i", "num_groups"))
     out, _, _ = _group_norm(g, input, groups, weight, bias, _float(eps, "eps", 1e-5), "aten::group_norm")
     return out
 
@@ -458,7 +460,7 @@ def aten_native_group_norm(
     group: Any,
     eps: Any,  # noqa: A002, N803
 ) -> tuple[Value, Value, Value]:
-    groups = int(sh._get_const(group, "i", "group"))
+    groups = int(get_const(group, "i", "group"))
     return _group_norm(g, input, groups, weight, bias, _float(eps, "eps", 1e-5), "aten::native_group_norm")
 
 
@@ -487,7 +489,7 @@ def aten_instance_norm(
 
 
 def _train_flag(train: Any) -> bool:
-    return False if is_none(train) else bool(sh._get_const(train, "b", "train"))
+    return False if is_none(train) else bool(get_const(train, "b", "train"))
 
 
 def _dropout_train(g: GraphContext, input: Value, p: float) -> tuple[Value, Value]:  # noqa: A002

@@ -16,11 +16,12 @@ from typing import Any
 import torch
 
 from onnx_migrate.errors import SymbolicValueError
-from onnx_migrate.legacy_symbolics import symbolic_helper as sh
+from onnx_migrate.legacy_symbolics._helpers.args import get_const, get_tensor_dim_size, get_tensor_rank
+from onnx_migrate.legacy_symbolics._helpers.shapes import reshape_helper, squeeze_helper, to_1d_int64, unsqueeze_helper
 from onnx_migrate.legacy_symbolics.graph_context import GraphContext
 from onnx_migrate.legacy_symbolics.ops.elementwise import dtype_of, is_none
 from onnx_migrate.legacy_symbolics.ops.shape import int_list
-from onnx_migrate.legacy_symbolics.registry import builtin_symbolic
+from onnx_migrate.legacy_symbolics.marks import builtin_symbolic
 from onnx_migrate.legacy_symbolics.values import Value
 
 __all__: list[str] = []
@@ -45,7 +46,7 @@ def _one_hot_kernels(channels: int, kernel: list[int], dtype: torch.dtype) -> to
 
 
 def _channels(value: Value, axis: int, op: str) -> int:
-    size = sh._get_tensor_dim_size(value, axis)
+    size = get_tensor_dim_size(value, axis)
     if size is None:
         raise SymbolicValueError(f"{op} needs a static channel count (dim {axis}).", value)
     return int(size)
@@ -58,8 +59,8 @@ def aten_im2col(g: GraphContext, self: Value, kernel_size: Any, dilation: Any, p
         _pair(v, n)
         for v, n in ((kernel_size, "kernel_size"), (dilation, "dilation"), (padding, "padding"), (stride, "stride"))
     )
-    batched = sh._get_tensor_rank(self) == 4
-    source = self if batched else sh._unsqueeze_helper(g, self, [0])
+    batched = get_tensor_rank(self) == 4
+    source = self if batched else unsqueeze_helper(g, self, [0])
     channels = _channels(source, 1, "aten::im2col")
     weight = g.op("Constant", value_t=_one_hot_kernels(channels, kernel, dtype_of(self) or torch.float32))
     patches = g.op(
@@ -72,8 +73,8 @@ def aten_im2col(g: GraphContext, self: Value, kernel_size: Any, dilation: Any, p
         strides_i=strides,
         group_i=channels,
     )
-    columns = sh._reshape_helper(g, patches, [0, channels * kernel[0] * kernel[1], -1])
-    return columns if batched else sh._squeeze_helper(g, columns, [0])
+    columns = reshape_helper(g, patches, [0, channels * kernel[0] * kernel[1], -1])
+    return columns if batched else squeeze_helper(g, columns, [0])
 
 
 @builtin_symbolic("aten::col2im")
@@ -91,12 +92,12 @@ def aten_col2im(
             (stride, "stride"),
         )
     )
-    batched = sh._get_tensor_rank(self) == 3
-    source = self if batched else sh._unsqueeze_helper(g, self, [0])
+    batched = get_tensor_rank(self) == 3
+    source = self if batched else unsqueeze_helper(g, self, [0])
     depth = _channels(source, 1, "aten::col2im")
     channels = depth // (kernel[0] * kernel[1])
     blocks = [(size[d] + 2 * pads[d] - dilations[d] * (kernel[d] - 1) - 1) // strides[d] + 1 for d in range(2)]
-    grid = sh._reshape_helper(g, source, [0, depth, blocks[0], blocks[1]])
+    grid = reshape_helper(g, source, [0, depth, blocks[0], blocks[1]])
     weight = g.op("Constant", value_t=_one_hot_kernels(channels, kernel, dtype_of(self) or torch.float32))
     covered = [strides[d] * (blocks[d] - 1) + dilations[d] * (kernel[d] - 1) + 1 - 2 * pads[d] for d in range(2)]
     image = g.op(
@@ -110,16 +111,16 @@ def aten_col2im(
         group_i=channels,
         output_padding_i=[size[d] - covered[d] for d in range(2)],
     )
-    return image if batched else sh._squeeze_helper(g, image, [0])
+    return image if batched else squeeze_helper(g, image, [0])
 
 
 @builtin_symbolic("aten::conv_tbc")
 def aten_conv_tbc(g: GraphContext, self: Value, weight: Value, bias: Value, pad: Any = 0) -> Value:
     """1-D convolution of a ``(time, batch, channels)`` input with a ``(k, C_in, C_out)`` weight."""
-    padding = 0 if is_none(pad) else int(sh._get_const(pad, "i", "pad"))
+    padding = 0 if is_none(pad) else int(get_const(pad, "i", "pad"))
     source = g.op("Transpose", self, perm_i=[1, 2, 0])
     kernel = g.op("Transpose", weight, perm_i=[2, 1, 0])
-    width = sh._get_tensor_dim_size(weight, 0)
+    width = get_tensor_dim_size(weight, 0)
     extra = {} if width is None else {"kernel_shape_i": [int(width)]}
     out = g.op("Conv", source, kernel, bias, pads_i=[padding, padding], **extra)
     return g.op("Transpose", out, perm_i=[2, 0, 1])
@@ -144,9 +145,9 @@ def _base_grid(size: list[int], align_corners: bool, dtype: torch.dtype) -> torc
 @builtin_symbolic("aten::affine_grid_generator", opset=(9, 20))
 def aten_affine_grid_generator(g: GraphContext, theta: Value, size: Any, align_corners: Any) -> Value:
     """Sampling grids for ``F.affine_grid``: ``AffineGrid`` from opset 20, ``base @ theta^T`` before (static size)."""
-    corners = bool(sh._get_const(align_corners, "b", "align_corners"))
+    corners = bool(get_const(align_corners, "b", "align_corners"))
     if g.opset >= 20:
-        return g.op("AffineGrid", theta, sh._to_1d_int64(g, size, "size"), align_corners_i=int(corners))
+        return g.op("AffineGrid", theta, to_1d_int64(g, size, "size"), align_corners_i=int(corners))
     sizes = int_list(size, "size")
     if sizes is None:
         raise SymbolicValueError(
@@ -156,4 +157,4 @@ def aten_affine_grid_generator(g: GraphContext, theta: Value, size: Any, align_c
     points = int(torch.tensor(sizes[2:]).prod())
     flat = g.op("Constant", value_t=base.reshape(points, -1))  # [points, dims + 1]
     grid = g.op("MatMul", flat, g.op("Transpose", theta, perm_i=[0, 2, 1]))  # [N, points, dims]
-    return sh._reshape_helper(g, grid, [sizes[0], *sizes[2:], len(sizes) - 2])
+    return reshape_helper(g, grid, [sizes[0], *sizes[2:], len(sizes) - 2])

@@ -17,13 +17,14 @@ from typing import Any
 import torch
 
 from onnx_migrate.errors import UnsupportedSymbolicError
-from onnx_migrate.legacy_symbolics import symbolic_helper as sh
+from onnx_migrate.legacy_symbolics._helpers.args import get_const, get_tensor_rank
+from onnx_migrate.legacy_symbolics._helpers.shapes import reshape_helper, unsqueeze_helper
 from onnx_migrate.legacy_symbolics.graph_context import GraphContext
 from onnx_migrate.legacy_symbolics.ops import elementwise
 from onnx_migrate.legacy_symbolics.ops.creation import static_number
 from onnx_migrate.legacy_symbolics.ops.elementwise import cast_to, dtype_of, is_none, promote_operands, to_float
 from onnx_migrate.legacy_symbolics.ops.reduction import reduce_value
-from onnx_migrate.legacy_symbolics.registry import builtin_symbolic
+from onnx_migrate.legacy_symbolics.marks import builtin_symbolic
 from onnx_migrate.legacy_symbolics.values import Value
 
 __all__: list[str] = []
@@ -163,7 +164,7 @@ def aten__floor_divide(g: GraphContext, self: Any, other: Any) -> Value:
 
 
 def _scalar_of(g: GraphContext, self: Value) -> Value:
-    return self if sh._get_tensor_rank(self) == 0 else sh._reshape_helper(g, self, [])
+    return self if get_tensor_rank(self) == 0 else reshape_helper(g, self, [])
 
 
 @builtin_symbolic("aten::item")
@@ -184,10 +185,10 @@ def aten_bucketize(g: GraphContext, self: Any, boundaries: Value, out_int32: Any
     (values, edges), _ = promote_operands(g, self, boundaries)
     if static_number(self) is not None:
         values = _constant(g, static_number(self), dtype_of(edges) or torch.float32)  # type: ignore[arg-type]
-    rank = sh._get_tensor_rank(values) or 0
-    expanded = sh._unsqueeze_helper(g, values, [rank])
-    at_right = not is_none(right) and bool(sh._get_const(right, "b", "right"))
+    rank = get_tensor_rank(values) or 0
+    expanded = unsqueeze_helper(g, values, [rank])
+    at_right = not is_none(right) and bool(get_const(right, "b", "right"))
     below = g.op("Not", g.op("Less", expanded, edges)) if at_right else g.op("Greater", expanded, edges)
     counted = reduce_value(g, "ReduceSum", cast_to(g, below, torch.int64), [rank], False)
-    wants_int32 = not is_none(out_int32) and bool(sh._get_const(out_int32, "b", "out_int32"))
+    wants_int32 = not is_none(out_int32) and bool(get_const(out_int32, "b", "out_int32"))
     return cast_to(g, counted, torch.int32) if wants_int32 else counted

@@ -31,10 +31,11 @@ from typing import Any
 import torch
 
 from onnx_migrate.errors import SymbolicValueError, UnsupportedSymbolicError
-from onnx_migrate.legacy_symbolics import symbolic_helper as sh
+from onnx_migrate.legacy_symbolics._helpers.args import constant_payload, get_const, get_tensor_rank
+from onnx_migrate.legacy_symbolics._helpers.shapes import reshape_helper
 from onnx_migrate.legacy_symbolics.graph_context import GraphContext
 from onnx_migrate.legacy_symbolics.ops.elementwise import dtype_arg, dtype_of, is_none
-from onnx_migrate.legacy_symbolics.registry import builtin_symbolic
+from onnx_migrate.legacy_symbolics.marks import builtin_symbolic
 from onnx_migrate.legacy_symbolics.scalar_types import JitScalarType
 from onnx_migrate.legacy_symbolics.values import ConstantValue, Value
 
@@ -66,7 +67,7 @@ class _QuantSpec:
 def _int_arg(value: Any, name: str, op: str) -> int:
     if isinstance(value, numbers.Integral):
         return int(value)
-    payload = sh._constant_payload(value)
+    payload = constant_payload(value)
     if isinstance(payload, torch.Tensor) and payload.numel() == 1:
         return int(payload.item())
     if isinstance(payload, numbers.Integral):
@@ -119,7 +120,7 @@ def _qparam(
     rounds a float zero point and clamps it into ``[quant_min, quant_max]`` first,
     as the learnable fake quantizers do.
     """
-    payload = value if isinstance(value, (numbers.Number, torch.Tensor)) else sh._constant_payload(value)
+    payload = value if isinstance(value, (numbers.Number, torch.Tensor)) else constant_payload(value)
     if isinstance(payload, (numbers.Number, torch.Tensor)) and not isinstance(payload, bool):
         tensor = torch.as_tensor(payload).detach()
         if round_into is not None or (not dtype.is_floating_point and tensor.is_floating_point()):
@@ -143,8 +144,8 @@ def _qparam(
         value = g.op("Clip", g.op("Round", value), *(torch.tensor(float(bound)) for bound in round_into))
     if dtype_of(value) != dtype:
         value = g.op("Cast", value, to_i=_onnx_type(dtype))
-    if per_tensor and sh._get_tensor_rank(value) != 0:
-        value = sh._reshape_helper(g, value, [])
+    if per_tensor and get_tensor_rank(value) != 0:
+        value = reshape_helper(g, value, [])
     return value
 
 
@@ -214,13 +215,13 @@ def _in_range_mask(
     float_scale = _qparam(g, scale, torch.float32, axis is None, "scale", op)
     float_zero = _qparam(g, zero_point, torch.float32, axis is None, "zero_point", op)
     if axis is not None:
-        rank = sh._get_tensor_rank(x)
+        rank = get_tensor_rank(x)
         if rank is None:
             raise SymbolicValueError(f"{op}: the mask of per-channel fake quantization needs the input rank.", x)
         shape = [1] * rank
         shape[axis] = -1
-        float_scale = sh._reshape_helper(g, float_scale, shape)
-        float_zero = sh._reshape_helper(g, float_zero, shape)
+        float_scale = reshape_helper(g, float_scale, shape)
+        float_zero = reshape_helper(g, float_zero, shape)
     data, _ = _as_float32(g, x)
     ratio = g.op("Div", data, float_scale)
     # Round half to even from opset 11; before, half up (they differ only on exact ties).
@@ -254,12 +255,12 @@ def aten_fake_quantize_per_tensor_affine_cachemask(
 
 
 def _flag(value: Any) -> bool:
-    return False if is_none(value) else bool(sh._get_const(value, "b", "flag"))
+    return False if is_none(value) else bool(get_const(value, "b", "flag"))
 
 
 def _enabled(value: Any, name: str, op: str) -> bool:
     """A ``fake_quant_enabled``/``observer_enabled`` flag; it must be a constant (a buffer) to export."""
-    payload = sh._constant_payload(value) if not isinstance(value, (bool, int)) else value
+    payload = constant_payload(value) if not isinstance(value, (bool, int)) else value
     if isinstance(payload, torch.Tensor) and payload.numel() == 1:
         return bool(payload.item())
     if isinstance(payload, (bool, int)):
@@ -293,7 +294,7 @@ def _all_true(g: GraphContext, like: Value) -> Value:
 
 def _axis(value: Any, x: Value, op: str) -> int:
     axis = _int_arg(value, "axis", op)
-    rank = sh._get_tensor_rank(x)
+    rank = get_tensor_rank(x)
     return axis + rank if axis < 0 and rank is not None else axis
 
 
@@ -375,7 +376,7 @@ def _fused_observed(
 ) -> tuple[Value, Value]:
     """The fake quantization of ``FusedMovingAvgObsFakeQuantize`` with its observer off: ``(output, mask)``."""
     settings = (
-        float(sh._get_const(averaging_const, "f", "averaging_const")),
+        float(get_const(averaging_const, "f", "averaging_const")),
         _int_arg(quant_min, "quant_min", op),
         _int_arg(quant_max, "quant_max", op),
         _int_arg(ch_axis, "ch_axis", op),
@@ -415,14 +416,14 @@ def _frozen_qparams(
     The buffers are constants of the export, so PyTorch itself computes them here,
     on a one-element-per-channel input with the observer off (it updates nothing else).
     """
-    buffers = [sh._constant_payload(v) for v in (running_min, running_max, scale, zero_point)]
+    buffers = [constant_payload(v) for v in (running_min, running_max, scale, zero_point)]
     if not all(isinstance(b, torch.Tensor) for b in buffers):
         raise SymbolicValueError(
             f"{op}: the observer state (running_min/running_max/scale/zero_point) must be module buffers "
             "known at export time.",
             x,
         )
-    rank = sh._get_tensor_rank(x) or 1
+    rank = get_tensor_rank(x) or 1
     channels = buffers[2].numel()
     probe = torch.zeros([channels if d == axis else 1 for d in range(rank)]) if axis is not None else torch.zeros(1)
     new_scale, new_zero = buffers[2].clone(), buffers[3].clone()

@@ -22,7 +22,13 @@ from typing import Any
 import torch
 
 from onnx_migrate.errors import SymbolicValueError, UnsupportedSymbolicError
-from onnx_migrate.legacy_symbolics import symbolic_helper as sh
+from onnx_migrate.legacy_symbolics._helpers.args import (
+    get_const,
+    get_tensor_dim_size,
+    get_tensor_rank,
+    get_tensor_sizes,
+)
+from onnx_migrate.legacy_symbolics._helpers.shapes import reshape_helper, slice_helper, unsqueeze_helper
 from onnx_migrate.legacy_symbolics.graph_context import GraphContext
 from onnx_migrate.legacy_symbolics.ops import shape as shape_ops
 from onnx_migrate.legacy_symbolics.ops.creation import dim_size, iota, shape_vector, static_number
@@ -37,7 +43,7 @@ from onnx_migrate.legacy_symbolics.ops.elementwise import (
 )
 from onnx_migrate.legacy_symbolics.ops.reduction import reduce_value
 from onnx_migrate.legacy_symbolics.ops.shape import int_list, split_value, unpack_tensors
-from onnx_migrate.legacy_symbolics.registry import builtin_symbolic
+from onnx_migrate.legacy_symbolics.marks import builtin_symbolic
 from onnx_migrate.legacy_symbolics.values import ConstantValue, ListValue, Value
 
 __all__ = ["concat_shape"]
@@ -46,7 +52,7 @@ Size = int | Value
 
 
 def _int(value: Any, name: str) -> int:
-    return int(sh._get_const(value, "i", name))
+    return int(get_const(value, "i", name))
 
 
 def concat_shape(g: GraphContext, pieces: Sequence[Size | Sequence[int]]) -> Value:
@@ -59,8 +65,8 @@ def concat_shape(g: GraphContext, pieces: Sequence[Size | Sequence[int]]) -> Val
             parts.append(int64_constant(g, [piece]))
         elif isinstance(piece, (list, tuple)):
             parts.append(int64_constant(g, list(piece)))
-        elif sh._get_tensor_rank(piece) == 0:
-            parts.append(sh._reshape_helper(g, piece, [1]))
+        elif get_tensor_rank(piece) == 0:
+            parts.append(reshape_helper(g, piece, [1]))
         else:
             parts.append(piece)
     return parts[0] if len(parts) == 1 else g.op("Concat", *parts, axis_i=0)
@@ -68,10 +74,10 @@ def concat_shape(g: GraphContext, pieces: Sequence[Size | Sequence[int]]) -> Val
 
 def _shape_range(g: GraphContext, value: Value, start: int, end: int) -> list[Size] | Value:
     """Dims ``start:end`` of ``value``: a list of ints when static, else a 1-D slice of its shape."""
-    sizes = sh._get_tensor_sizes(value)
+    sizes = get_tensor_sizes(value)
     if sizes is not None and None not in sizes[start:end]:
         return [int(s) for s in sizes[start:end]]
-    return sh._slice_helper(g, g.op("Shape", value), axes=[0], starts=[start], ends=[end])
+    return slice_helper(g, g.op("Shape", value), axes=[0], starts=[start], ends=[end])
 
 
 def _times(g: GraphContext, size: Size, factor: Size) -> Size:
@@ -107,11 +113,11 @@ def _triangle(g: GraphContext, self: Value, diagonal: Any, upper: bool, out: Any
         k = (
             int64_constant(g, int(offset))
             if offset is not None
-            else sh._reshape_helper(g, cast_to(g, diagonal, torch.int64), [])
+            else reshape_helper(g, cast_to(g, diagonal, torch.int64), [])
         )
         return g.op("Trilu", self, k, upper_i=int(upper))
-    rows = sh._unsqueeze_helper(g, iota(g, dim_size(g, self, rank - 2)), [1])
-    cols = sh._unsqueeze_helper(g, iota(g, dim_size(g, self, rank - 1)), [0])
+    rows = unsqueeze_helper(g, iota(g, dim_size(g, self, rank - 2)), [1])
+    cols = unsqueeze_helper(g, iota(g, dim_size(g, self, rank - 1)), [0])
     distance = g.op("Sub", cols, rows)  # col - row: 0 on the diagonal, >0 above it
     k = int64_constant(g, int(offset)) if offset is not None else cast_to(g, diagonal, torch.int64)
     outside = g.op("Less", distance, k) if upper else g.op("Greater", distance, k)
@@ -146,7 +152,7 @@ def aten_flip(g: GraphContext, self: Value, dims: Any) -> Value:
     axes = [a % rank for a in axes]
     if g.opset >= 10:
         count = len(axes)
-        return sh._slice_helper(g, self, axes=axes, starts=[-1] * count, ends=[-INT64_MAX] * count, steps=[-1] * count)
+        return slice_helper(g, self, axes=axes, starts=[-1] * count, ends=[-INT64_MAX] * count, steps=[-1] * count)
     result = self
     for axis in axes:
         size = dim_size(g, self, axis)
@@ -156,14 +162,14 @@ def aten_flip(g: GraphContext, self: Value, dims: Any) -> Value:
 
 
 def _roll_one(g: GraphContext, value: Value, shift: int, axis: int) -> Value:
-    size = sh._get_tensor_dim_size(value, axis)
+    size = get_tensor_dim_size(value, axis)
     if size is not None:
         shift = shift % size if size else 0
         if shift == 0:
             return value
     # The last `shift` elements move to the front (a negative shift works the same way, |shift| < size).
-    tail = sh._slice_helper(g, value, axes=[axis], starts=[-shift], ends=[INT64_MAX])
-    head = sh._slice_helper(g, value, axes=[axis], starts=[0], ends=[-shift])
+    tail = slice_helper(g, value, axes=[axis], starts=[-shift], ends=[INT64_MAX])
+    head = slice_helper(g, value, axes=[axis], starts=[0], ends=[-shift])
     return g.op("Concat", tail, head, axis_i=axis)
 
 
@@ -175,7 +181,7 @@ def aten_roll(g: GraphContext, self: Value, shifts: Any, dims: Any = None) -> Va
     if amounts is None or axes is None:
         raise SymbolicValueError(f"aten::roll needs constant shifts and dims (opset {g.opset}).", self)
     if not axes:
-        flat = sh._reshape_helper(g, self, [-1])
+        flat = reshape_helper(g, self, [-1])
         return g.op("Reshape", _roll_one(g, flat, amounts[0], 0), g.op("Shape", self))
     rank = known_rank(self, "aten::roll", g.opset)
     result = self
@@ -194,7 +200,7 @@ def _tiled(g: GraphContext, self: Value, repeats: Any, op: str) -> Value:
     if count is None:
         raise SymbolicValueError(f"{op} needs the number of repeats at export time (opset {g.opset}).", self)
     if count > rank:
-        self = sh._unsqueeze_helper(g, self, list(range(count - rank)))
+        self = unsqueeze_helper(g, self, list(range(count - rank)))
     return g.op("Tile", self, shape_vector(g, repeats))
 
 
@@ -219,7 +225,7 @@ def aten_tile(g: GraphContext, self: Value, dims: Any) -> Value:
 def _interleave_by_one_count(g: GraphContext, self: Value, repeats: Any, axis: int, rank: int) -> Value:
     """Each slice along ``axis`` repeated ``repeats`` times in place (one count for all)."""
     count = static_number(repeats)
-    expanded = sh._unsqueeze_helper(g, self, [axis + 1])
+    expanded = unsqueeze_helper(g, self, [axis + 1])
     factors: list[Any] = [1] * (rank + 1)
     factors[axis + 1] = int(count) if count is not None else repeats
     tiled = g.op(
@@ -242,10 +248,10 @@ def _interleaved_positions(g: GraphContext, repeats: Value, length: Size) -> Val
             (11,),
             hint="repeat counts known only at run time need CumSum (opset 11).",
         )
-    counts = g.op("Expand", cast_to(g, sh._reshape_helper(g, repeats, [-1]), torch.int64), concat_shape(g, [length]))
+    counts = g.op("Expand", cast_to(g, reshape_helper(g, repeats, [-1]), torch.int64), concat_shape(g, [length]))
     ends = g.op("CumSum", counts, int64_constant(g, 0))  # where each source element's copies stop
     outputs = iota(g, reduce_value(g, "ReduceSum", counts, None, False))
-    passed = g.op("Not", g.op("Less", sh._unsqueeze_helper(g, outputs, [1]), sh._unsqueeze_helper(g, ends, [0])))
+    passed = g.op("Not", g.op("Less", unsqueeze_helper(g, outputs, [1]), unsqueeze_helper(g, ends, [0])))
     return reduce_value(g, "ReduceSum", cast_to(g, passed, torch.int64), [1], False)
 
 
@@ -264,19 +270,19 @@ def aten_repeat_interleave(
         length = dim_size(g, counts, 0)
         return _interleaved_positions(g, counts, length)
     if is_none(dim):
-        self = sh._reshape_helper(g, self, [-1])
+        self = reshape_helper(g, self, [-1])
         axis = 0
     else:
         axis = _int(dim, "dim")
     rank = known_rank(self, "aten::repeat_interleave", g.opset)
     axis %= rank
     single = static_number(repeats) is not None or (
-        isinstance(repeats, Value) and sh._get_tensor_sizes(repeats) in ([], [1])
+        isinstance(repeats, Value) and get_tensor_sizes(repeats) in ([], [1])
     )
     if single:
         value = repeats if static_number(repeats) is None else static_number(repeats)
         if isinstance(value, Value):
-            value = sh._reshape_helper(g, value, [1])
+            value = reshape_helper(g, value, [1])
         return _interleave_by_one_count(g, self, value, axis, rank)
     positions = _interleaved_positions(g, repeats, dim_size(g, self, axis))
     return g.op("Gather", self, positions, axis_i=axis)
@@ -310,7 +316,7 @@ def _block_move(g: GraphContext, self: Value, factor: int, to_space: bool, op: s
 def aten_pixel_shuffle(g: GraphContext, self: Value, upscale_factor: Any) -> Value:
     """``(*, C*r*r, H, W) -> (*, C, H*r, W*r)``: ``DepthToSpace(mode="CRD")`` for 4-D inputs from opset 11."""
     factor = _int(upscale_factor, "upscale_factor")
-    if g.opset >= 11 and sh._get_tensor_rank(self) == 4:
+    if g.opset >= 11 and get_tensor_rank(self) == 4:
         return g.op("DepthToSpace", self, blocksize_i=factor, mode_s="CRD")
     return _block_move(g, self, factor, to_space=True, op="aten::pixel_shuffle")
 
@@ -356,7 +362,7 @@ def aten_unfold(g: GraphContext, self: Value, dimension: Any, size: Any, step: A
             g.op("Div", g.op("Sub", length, int64_constant(g, width)), int64_constant(g, stride)),
             int64_constant(g, 1),
         )
-        starts = sh._unsqueeze_helper(g, g.op("Mul", iota(g, count), int64_constant(g, stride)), [1])
+        starts = unsqueeze_helper(g, g.op("Mul", iota(g, count), int64_constant(g, stride)), [1])
     windows = g.op("Add", starts, int64_constant(g, [list(range(width))]))  # [count, width]
     picked = g.op("Gather", self, windows, axis_i=axis)  # dims: ..., count, width, ...
     perm = [d for d in range(rank + 1) if d != axis + 1] + [axis + 1]
@@ -369,7 +375,7 @@ def aten_diagonal(g: GraphContext, self: Value, offset: Any = 0, dim1: Any = 0, 
     rank = known_rank(self, "aten::diagonal", g.opset)
     first, second = _int(dim1, "dim1") % rank, _int(dim2, "dim2") % rank
     shift = 0 if is_none(offset) else _int(offset, "offset")
-    rows, cols = sh._get_tensor_dim_size(self, first), sh._get_tensor_dim_size(self, second)
+    rows, cols = get_tensor_dim_size(self, first), get_tensor_dim_size(self, second)
     if rows is None or cols is None:
         raise SymbolicValueError(
             f"aten::diagonal needs static sizes for dims {first} and {second} (opset {g.opset}).", self
@@ -398,7 +404,7 @@ def aten_as_strided(g: GraphContext, self: Value, size: Any, stride: Any, storag
         shape = [1] * len(sizes)
         shape[axis] = count
         positions = positions + torch.arange(count, dtype=torch.int64).reshape(shape) * step
-    flat = sh._reshape_helper(g, self, [-1])
+    flat = reshape_helper(g, self, [-1])
     return g.op("Gather", flat, g.op("Constant", value_t=positions), axis_i=0)
 
 
@@ -410,10 +416,10 @@ def _at_least(g: GraphContext, value: Value, dims: int) -> Value:
     if rank >= dims:
         return value
     if rank == 0:
-        return sh._reshape_helper(g, value, [1] * dims)
+        return reshape_helper(g, value, [1] * dims)
     if rank == 1:
-        return sh._unsqueeze_helper(g, value, [0] if dims == 2 else [0, 2])
-    return sh._unsqueeze_helper(g, value, [2])
+        return unsqueeze_helper(g, value, [0] if dims == 2 else [0, 2])
+    return unsqueeze_helper(g, value, [2])
 
 
 def _at_least_symbolic(dims: int) -> Any:
@@ -437,7 +443,7 @@ aten_atleast_3d = builtin_symbolic("aten::atleast_3d")(_at_least_symbolic(3))
 def aten_hstack(g: GraphContext, tensors: Any) -> Value:
     """Concatenate along dim 1 (dim 0 for 1-D tensors)."""
     items = [_at_least(g, t, 1) for t in unpack_tensors(tensors)]
-    axis = 0 if all(sh._get_tensor_rank(t) == 1 for t in items) else 1
+    axis = 0 if all(get_tensor_rank(t) == 1 for t in items) else 1
     return shape_ops.aten_cat(g, ListValue(items), axis)
 
 
@@ -448,7 +454,7 @@ def aten_vstack(g: GraphContext, tensors: Any) -> Value:
 
 
 def _common_shape(g: GraphContext, items: list[Value]) -> Value:
-    shapes = [sh._get_tensor_sizes(t) for t in items]
+    shapes = [get_tensor_sizes(t) for t in items]
     if all(s is not None and None not in s for s in shapes):
         return int64_constant(g, list(torch.broadcast_shapes(*[tuple(s) for s in shapes])))  # type: ignore[misc]
     common = g.op("Shape", items[0])
@@ -468,8 +474,8 @@ def aten_broadcast_tensors(g: GraphContext, tensors: Any) -> tuple[Value, ...]:
 @builtin_symbolic("aten::meshgrid")
 def aten_meshgrid(g: GraphContext, tensors: Any, indexing: Any = None) -> tuple[Value, ...]:
     """Coordinate grids from 1-D tensors (``indexing="ij"`` by default, ``"xy"`` swaps the first two)."""
-    mode = "ij" if is_none(indexing) else str(sh._get_const(indexing, "s", "indexing"))
-    items = [sh._reshape_helper(g, t, [-1]) for t in unpack_tensors(tensors)]
+    mode = "ij" if is_none(indexing) else str(get_const(indexing, "s", "indexing"))
+    items = [reshape_helper(g, t, [-1]) for t in unpack_tensors(tensors)]
     swap = mode == "xy" and len(items) > 1
     if swap:
         items[0], items[1] = items[1], items[0]
@@ -479,7 +485,7 @@ def aten_meshgrid(g: GraphContext, tensors: Any, indexing: Any = None) -> tuple[
     for position, item in enumerate(items):
         shape = [1] * count
         shape[position] = -1
-        grids.append(g.op("Expand", sh._reshape_helper(g, item, shape), full))
+        grids.append(g.op("Expand", reshape_helper(g, item, shape), full))
     if swap:
         grids[0], grids[1] = grids[1], grids[0]
     return tuple(grids)
@@ -502,13 +508,13 @@ def aten_tensor_split(
             indices_or_sections = named
     rank = known_rank(self, "aten::tensor_split", g.opset)
     axis = _int(dim, "dim") % rank
-    length = sh._get_tensor_dim_size(self, axis)
+    length = get_tensor_dim_size(self, axis)
     spec = indices_or_sections
     obj = spec.python_value if isinstance(spec, ConstantValue) else None
     if length is None:
         raise SymbolicValueError(f"aten::tensor_split needs the static size of dim {axis} (opset {g.opset}).", self)
     if isinstance(obj, int) or (
-        isinstance(spec, Value) and sh._get_tensor_rank(spec) == 0 and static_number(spec) is not None
+        isinstance(spec, Value) and get_tensor_rank(spec) == 0 and static_number(spec) is not None
     ):
         sections = int(obj if isinstance(obj, int) else static_number(spec))  # type: ignore[arg-type]
         small, extra = divmod(length, sections)

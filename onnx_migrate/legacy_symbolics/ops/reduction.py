@@ -14,12 +14,13 @@ from typing import Any
 import torch
 
 from onnx_migrate.errors import SymbolicValueError
-from onnx_migrate.legacy_symbolics import symbolic_helper as sh
+from onnx_migrate.legacy_symbolics._helpers.args import get_const, get_tensor_rank
+from onnx_migrate.legacy_symbolics._helpers.shapes import reshape_helper
 from onnx_migrate.legacy_symbolics.graph_context import GraphContext
 from onnx_migrate.legacy_symbolics.ops import elementwise
 from onnx_migrate.legacy_symbolics.ops.elementwise import accumulating_input, is_none
 from onnx_migrate.legacy_symbolics.ops.shape import int_list
-from onnx_migrate.legacy_symbolics.registry import builtin_symbolic
+from onnx_migrate.legacy_symbolics.marks import builtin_symbolic
 from onnx_migrate.legacy_symbolics.values import Value
 
 __all__ = ["reduce_value"]
@@ -50,7 +51,7 @@ def _dims(dim: Any, op: str, value: Value) -> list[int] | None:
 
 
 def _keepdim(keepdim: Any) -> bool:
-    return False if is_none(keepdim) else bool(sh._get_const(keepdim, "b", "keepdim"))
+    return False if is_none(keepdim) else bool(get_const(keepdim, "b", "keepdim"))
 
 
 @builtin_symbolic("aten::sum", opset=(9, 13))
@@ -95,7 +96,7 @@ def _extreme(
         return elementwise(g, self, other)
     if is_none(dim):
         return reduce_value(g, reduce_op, self, None, False)
-    axis = int(sh._get_const(dim, "i", "dim"))
+    axis = int(get_const(dim, "i", "dim"))
     keep = _keepdim(keepdim)
     values = reduce_value(g, reduce_op, self, [axis], keep)
     indices = g.op(arg_op, self, axis_i=axis, keepdims_i=int(keep))
@@ -118,18 +119,18 @@ def _arg_extreme(g: GraphContext, onnx_op: str, self: Value, dim: Any, keepdim: 
     keep = _keepdim(keepdim)
     extra = {"select_last_index_i": 0} if g.opset >= 12 else {}
     if not is_none(dim):
-        axis = int(sh._get_const(dim, "i", "dim"))
+        axis = int(get_const(dim, "i", "dim"))
         return g.op(onnx_op, self, axis_i=axis, keepdims_i=int(keep), **extra)
     # No dim: the index into the flattened tensor.
-    flat = sh._reshape_helper(g, self, [-1])
+    flat = reshape_helper(g, self, [-1])
     index = g.op(onnx_op, flat, axis_i=0, keepdims_i=0, **extra)
     if not keep:
         return index
-    rank = sh._get_tensor_rank(self)
+    rank = get_tensor_rank(self)
     if rank is None:
         ones = g.op("ConstantOfShape", g.op("Shape", g.op("Shape", self)), value_t=torch.tensor([1], dtype=torch.int64))
         return g.op("Reshape", index, ones)
-    return sh._reshape_helper(g, index, [1] * rank)
+    return reshape_helper(g, index, [1] * rank)
 
 
 @builtin_symbolic("aten::argmax", opset=(9, 12))

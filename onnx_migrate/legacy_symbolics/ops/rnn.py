@@ -31,11 +31,12 @@ from typing import Any
 import torch
 
 from onnx_migrate.errors import SymbolicArgError, SymbolicValueError, UnsupportedSymbolicError
-from onnx_migrate.legacy_symbolics import symbolic_helper as sh
+from onnx_migrate.legacy_symbolics._helpers.args import get_const, get_tensor_rank, get_tensor_sizes
+from onnx_migrate.legacy_symbolics._helpers.shapes import reshape_helper, slice_helper, squeeze_helper, unsqueeze_helper
 from onnx_migrate.legacy_symbolics.graph_context import GraphContext
 from onnx_migrate.legacy_symbolics.ops.elementwise import is_none
 from onnx_migrate.legacy_symbolics.ops.shape import unpack_tensors
-from onnx_migrate.legacy_symbolics.registry import builtin_symbolic
+from onnx_migrate.legacy_symbolics.marks import builtin_symbolic
 from onnx_migrate.legacy_symbolics.values import ConstantValue, ListValue, Value
 
 __all__: list[str] = []
@@ -65,13 +66,13 @@ def _const_arg(value: Any, desc: str, name: str, op: str) -> Any:
     if isinstance(value, (bool, int, float)):
         return value
     try:
-        return sh._get_const(value, desc, name)
+        return get_const(value, desc, name)
     except SymbolicArgError as exc:
         raise SymbolicValueError(f"{op}: {name} must be known at export time ({exc}).", value) from exc
 
 
 def _hidden_size(weight_hh: Value, op: str) -> int:
-    sizes = sh._get_tensor_sizes(weight_hh)
+    sizes = get_tensor_sizes(weight_hh)
     if not sizes or len(sizes) != 2 or sizes[1] is None:
         raise SymbolicValueError(
             f"{op}: the hidden size (dim 1 of weight_hh, shape {sizes}) must be static.", weight_hh
@@ -81,11 +82,11 @@ def _hidden_size(weight_hh: Value, op: str) -> int:
 
 def _onnx_blocks(g: GraphContext, weight: Value, variant: _Variant, hidden: int) -> Value:
     """One PyTorch weight (``[gates*H, K]``) or bias (``[gates*H]``) in ONNX gate order, with a leading unit dim."""
-    is_bias = sh._get_tensor_rank(weight) == 1
+    is_bias = get_tensor_rank(weight) == 1
     if variant.gate_order is not None:
-        blocks = sh._reshape_helper(g, weight, [variant.gates, hidden] if is_bias else [variant.gates, hidden, -1])
+        blocks = reshape_helper(g, weight, [variant.gates, hidden] if is_bias else [variant.gates, hidden, -1])
         weight = g.op("Gather", blocks, g.op("Constant", value_t=_index_tensor(variant.gate_order)), axis_i=0)
-    return sh._reshape_helper(g, weight, [1, variant.gates * hidden] if is_bias else [1, variant.gates * hidden, -1])
+    return reshape_helper(g, weight, [1, variant.gates * hidden] if is_bias else [1, variant.gates * hidden, -1])
 
 
 def _index_tensor(indices: Sequence[int]) -> torch.Tensor:
@@ -132,7 +133,7 @@ def _layer_weights(
 def _layer_states(g: GraphContext, state: Value, layer: int, directions: int, layers: int) -> Value:
     if layers == 1:
         return state
-    return sh._slice_helper(g, state, axes=[0], starts=[layer * directions], ends=[(layer + 1) * directions])
+    return slice_helper(g, state, axes=[0], starts=[layer * directions], ends=[(layer + 1) * directions])
 
 
 def _refuse_packed(variant: _Variant, opset: int) -> UnsupportedSymbolicError:
@@ -207,10 +208,10 @@ def _recurrent(
         for index in range(variant.states):
             final_states[index].append(outputs[1 + index])
         if directions == 1:
-            sequence = sh._squeeze_helper(g, y, [1])
+            sequence = squeeze_helper(g, y, [1])
         else:
             # [seq, 2, batch, hidden] -> [seq, batch, 2, hidden] -> [seq, batch, 2 * hidden]
-            sequence = sh._reshape_helper(g, g.op("Transpose", y, perm_i=[0, 2, 1, 3]), [0, 0, -1])
+            sequence = reshape_helper(g, g.op("Transpose", y, perm_i=[0, 2, 1, 3]), [0, 0, -1])
     output = g.op("Transpose", sequence, perm_i=[1, 0, 2]) if first_is_batch else sequence
     stacked = [s[0] if layers == 1 else g.op("Concat", *s, axis_i=0) for s in final_states]
     return (output, *stacked)
@@ -311,10 +312,10 @@ def _cell(
     attributes: dict[str, Any] = {"hidden_size_i": hidden, **dict(variant.attributes)}
     if variant.activation is not None:
         attributes["activations_s"] = [variant.activation]
-    sequence = sh._unsqueeze_helper(g, input, [0])
-    initial = [sh._unsqueeze_helper(g, s, [0]) for s in states]
+    sequence = unsqueeze_helper(g, input, [0])
+    initial = [unsqueeze_helper(g, s, [0]) for s in states]
     outputs = g.op(variant.onnx_op, sequence, w, r, b, None, *initial, outputs=1 + variant.states, **attributes)
-    return tuple(sh._squeeze_helper(g, s, [0]) for s in outputs[1:])
+    return tuple(squeeze_helper(g, s, [0]) for s in outputs[1:])
 
 
 def _cell_states(hx: Any, count: int, op: str) -> list[Value]:

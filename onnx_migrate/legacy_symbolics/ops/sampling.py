@@ -15,11 +15,12 @@ from typing import Any
 import torch
 
 from onnx_migrate.errors import UnsupportedSymbolicError
-from onnx_migrate.legacy_symbolics import symbolic_helper as sh
+from onnx_migrate.legacy_symbolics._helpers.args import get_const, get_tensor_rank
+from onnx_migrate.legacy_symbolics._helpers.shapes import squeeze_helper, unsqueeze_helper
 from onnx_migrate.legacy_symbolics.graph_context import GraphContext
 from onnx_migrate.legacy_symbolics.ops.creation import bind_overload, shape_vector, static_number
 from onnx_migrate.legacy_symbolics.ops.elementwise import cast_to, dtype_arg, dtype_of, is_none
-from onnx_migrate.legacy_symbolics.registry import builtin_symbolic
+from onnx_migrate.legacy_symbolics.marks import builtin_symbolic
 from onnx_migrate.legacy_symbolics.scalar_types import JitScalarType
 from onnx_migrate.legacy_symbolics.values import Value
 
@@ -189,15 +190,15 @@ def aten_multinomial(
     g: GraphContext, self: Value, num_samples: Any, replacement: Any = False, generator: Any = None
 ) -> Value:
     """ONNX ``Multinomial`` on the log-probabilities; it draws with replacement, so without it only 1 sample."""
-    count = int(sh._get_const(num_samples, "i", "num_samples"))
-    with_replacement = not is_none(replacement) and bool(sh._get_const(replacement, "b", "replacement"))
+    count = int(get_const(num_samples, "i", "num_samples"))
+    with_replacement = not is_none(replacement) and bool(get_const(replacement, "b", "replacement"))
     if count > 1 and not with_replacement:
         raise UnsupportedSymbolicError(
             "aten::multinomial", g.opset, (), hint="ONNX Multinomial samples with replacement; pass replacement=True."
         )
     logits = g.op("Log", cast_to(g, self, _float_dtype(dtype_of(self))))
-    single = sh._get_tensor_rank(self) == 1
+    single = get_tensor_rank(self) == 1
     if single:
-        logits = sh._unsqueeze_helper(g, logits, [0])
+        logits = unsqueeze_helper(g, logits, [0])
     samples = g.op("Multinomial", logits, dtype_i=_onnx_type(torch.int64), sample_size_i=count)
-    return sh._squeeze_helper(g, samples, [0]) if single else samples
+    return squeeze_helper(g, samples, [0]) if single else samples

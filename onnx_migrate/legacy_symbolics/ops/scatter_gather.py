@@ -19,13 +19,14 @@ from typing import Any
 import torch
 
 from onnx_migrate.errors import UnsupportedSymbolicError
-from onnx_migrate.legacy_symbolics import symbolic_helper as sh
+from onnx_migrate.legacy_symbolics._helpers.args import get_const, get_tensor_rank, get_tensor_sizes
+from onnx_migrate.legacy_symbolics._helpers.shapes import reshape_helper, slice_helper, unsqueeze_helper
 from onnx_migrate.legacy_symbolics.graph_context import GraphContext
 from onnx_migrate.legacy_symbolics.ops.creation import dim_size, filled, iota, static_number
 from onnx_migrate.legacy_symbolics.ops.elementwise import cast_to, dtype_of, int64_constant, is_none, known_rank
 from onnx_migrate.legacy_symbolics.ops.indexing import non_negative_index, scatter_elements
 from onnx_migrate.legacy_symbolics.ops.reduction import reduce_value
-from onnx_migrate.legacy_symbolics.registry import builtin_symbolic
+from onnx_migrate.legacy_symbolics.marks import builtin_symbolic
 from onnx_migrate.legacy_symbolics.values import Value
 
 __all__: list[str] = []
@@ -42,7 +43,7 @@ _SCATTER_REDUCTIONS = {
 
 
 def _axis(dim: Any, rank: int) -> int:
-    axis = int(sh._get_const(dim, "i", "dim"))
+    axis = int(get_const(dim, "i", "dim"))
     return axis % rank if rank else 0
 
 
@@ -52,8 +53,8 @@ def _dtype(value: Value) -> torch.dtype:
 
 def _one_hot(g: GraphContext, index: Value, depth: int | Value) -> Value:
     """``index[..., None] == arange(depth)``: a boolean ``[*index.shape, depth]``."""
-    rank = sh._get_tensor_rank(index) or 0
-    return g.op("Equal", sh._unsqueeze_helper(g, cast_to(g, index, torch.int64), [rank]), iota(g, depth))
+    rank = get_tensor_rank(index) or 0
+    return g.op("Equal", unsqueeze_helper(g, cast_to(g, index, torch.int64), [rank]), iota(g, depth))
 
 
 def _move_last_to(g: GraphContext, value: Value, rank: int, dim: int) -> Value:
@@ -65,7 +66,7 @@ def _move_last_to(g: GraphContext, value: Value, rank: int, dim: int) -> Value:
 
 def _fit_to_index(g: GraphContext, src: Value, index: Value) -> Value:
     """``src`` cut to ``index``'s shape (PyTorch reads only that corner of a larger ``src``)."""
-    src_sizes, index_sizes = sh._get_tensor_sizes(src), sh._get_tensor_sizes(index)
+    src_sizes, index_sizes = get_tensor_sizes(src), get_tensor_sizes(index)
     if src_sizes is not None and src_sizes == index_sizes and None not in src_sizes:
         return src
     rank = len(index_sizes) if index_sizes is not None else known_rank(index, "aten::scatter", g.opset)
@@ -77,7 +78,7 @@ def _fit_to_index(g: GraphContext, src: Value, index: Value) -> Value:
         raise UnsupportedSymbolicError(
             "aten::scatter", g.opset, (10,), hint="src larger than a dynamic index needs Slice inputs (opset 10)."
         )
-    return sh._slice_helper(g, src, axes=list(range(rank)), starts=[0] * rank, ends=list(index_sizes))
+    return slice_helper(g, src, axes=list(range(rank)), starts=[0] * rank, ends=list(index_sizes))
 
 
 def _scatter_source(g: GraphContext, self: Value, index: Value, src: Any) -> Value:
@@ -85,7 +86,7 @@ def _scatter_source(g: GraphContext, self: Value, index: Value, src: Any) -> Val
     number = static_number(src)
     if number is not None:
         return g.op("Expand", g.op("Constant", value_t=torch.tensor(number, dtype=_dtype(self))), g.op("Shape", index))
-    if sh._get_tensor_rank(src) == 0:
+    if get_tensor_rank(src) == 0:
         return g.op("Expand", cast_to(g, src, _dtype(self)), g.op("Shape", index))
     return cast_to(g, _fit_to_index(g, src, index), _dtype(self))
 
@@ -105,7 +106,7 @@ def aten_gather(g: GraphContext, self: Value, dim: Any, index: Value, sparse_gra
     depth = dim_size(g, self, axis)
     chosen = _one_hot(g, non_negative_index(g, index, depth), depth)  # [*index.shape, depth]
     # self with the gathered dim moved last (size 1 left in its place), to meet the one-hot along it.
-    candidates = g.op("Transpose", sh._unsqueeze_helper(g, self, [axis]), perm_i=_swap_for_gather(rank, axis))
+    candidates = g.op("Transpose", unsqueeze_helper(g, self, [axis]), perm_i=_swap_for_gather(rank, axis))
     dtype = _dtype(self)
     summable = torch.int64 if dtype == torch.bool else dtype
     zero = g.op("Constant", value_t=torch.tensor(0, dtype=summable))
@@ -115,7 +116,7 @@ def aten_gather(g: GraphContext, self: Value, dim: Any, index: Value, sparse_gra
 
 def _cut_to_index(g: GraphContext, self: Value, index: Value, axis: int) -> Value:
     """``self`` cut to ``index``'s sizes outside ``axis`` (``gather`` reads only that corner)."""
-    self_sizes, index_sizes = sh._get_tensor_sizes(self), sh._get_tensor_sizes(index)
+    self_sizes, index_sizes = get_tensor_sizes(self), get_tensor_sizes(index)
     if self_sizes is None or index_sizes is None:
         return self
     axes = [
@@ -125,7 +126,7 @@ def _cut_to_index(g: GraphContext, self: Value, index: Value, axis: int) -> Valu
     ]
     if not axes:
         return self
-    return sh._slice_helper(g, self, axes=axes, starts=[0] * len(axes), ends=[index_sizes[d] for d in axes])
+    return slice_helper(g, self, axes=axes, starts=[0] * len(axes), ends=[index_sizes[d] for d in axes])
 
 
 def _swap_for_gather(rank: int, axis: int) -> list[int]:
@@ -140,7 +141,7 @@ def _swap_for_gather(rank: int, axis: int) -> list[int]:
 def _reduction(op: str, reduce: Any, opset: int) -> str:
     if is_none(reduce):
         return "none"
-    name = str(sh._get_const(reduce, "s", "reduce"))
+    name = str(get_const(reduce, "s", "reduce"))
     if name not in _SCATTER_REDUCTIONS:
         raise UnsupportedSymbolicError(op, opset, (), hint=f"reduce={name!r} has no ONNX ScatterElements reduction.")
     onnx_name, needed = _SCATTER_REDUCTIONS[name]
@@ -175,7 +176,7 @@ def _one_hot_sum(g: GraphContext, self: Value, axis: int, index: Value, updates:
     spread = g.op(
         "Where",
         chosen,
-        sh._unsqueeze_helper(g, updates, [rank]),
+        unsqueeze_helper(g, updates, [rank]),
         g.op("Constant", value_t=torch.tensor(0, dtype=_dtype(self))),
     )
     summed = reduce_value(g, "ReduceSum", spread, [axis], False)  # [*index.shape without axis, depth]
@@ -183,7 +184,7 @@ def _one_hot_sum(g: GraphContext, self: Value, axis: int, index: Value, updates:
 
 
 def _index_matches_self(self: Value, index: Value, axis: int) -> bool:
-    self_sizes, index_sizes = sh._get_tensor_sizes(self), sh._get_tensor_sizes(index)
+    self_sizes, index_sizes = get_tensor_sizes(self), get_tensor_sizes(index)
     if self_sizes is None or index_sizes is None or len(self_sizes) != len(index_sizes):
         return False
     return all(
@@ -220,12 +221,12 @@ def aten_scatter_reduce(
     ``include_self=False`` first resets the scattered positions to the
     reduction's neutral start; ``mean`` divides a sum by a count.
     """
-    name = str(sh._get_const(reduce, "s", "reduce"))
+    name = str(get_const(reduce, "s", "reduce"))
     rank = known_rank(self, "aten::scatter_reduce", g.opset)
     axis = _axis(dim, rank)
     index = cast_to(g, index, torch.int64)
     updates = _scatter_source(g, self, index, src)
-    keep_self = True if is_none(include_self) else bool(sh._get_const(include_self, "b", "include_self"))
+    keep_self = True if is_none(include_self) else bool(get_const(include_self, "b", "include_self"))
     if name == "mean":
         if g.opset < 16:
             raise UnsupportedSymbolicError(
@@ -257,13 +258,13 @@ def aten_scatter_reduce(
 
 def _one_dim_index(g: GraphContext, index: Value) -> Value:
     index = cast_to(g, index, torch.int64)
-    return sh._reshape_helper(g, index, [1]) if sh._get_tensor_rank(index) == 0 else index
+    return reshape_helper(g, index, [1]) if get_tensor_rank(index) == 0 else index
 
 
 def _spread_index(g: GraphContext, index: Value, rank: int, axis: int, shape: Value) -> Value:
     """A 1-D ``index`` along ``axis`` broadcast to ``shape``."""
     others = [d for d in range(rank) if d != axis]
-    return g.op("Expand", sh._unsqueeze_helper(g, index, others) if others else index, shape)
+    return g.op("Expand", unsqueeze_helper(g, index, others) if others else index, shape)
 
 
 @builtin_symbolic("aten::index_select", opset=(9, 11))
@@ -279,10 +280,10 @@ def _updates_shape(g: GraphContext, self: Value, axis: int, count: Value) -> Val
     shape = g.op("Shape", self)
     pieces = []
     if axis > 0:
-        pieces.append(sh._slice_helper(g, shape, axes=[0], starts=[0], ends=[axis]))
+        pieces.append(slice_helper(g, shape, axes=[0], starts=[0], ends=[axis]))
     pieces.append(count)
     if axis < rank - 1:
-        pieces.append(sh._slice_helper(g, shape, axes=[0], starts=[axis + 1], ends=[rank]))
+        pieces.append(slice_helper(g, shape, axes=[0], starts=[axis + 1], ends=[rank]))
     return pieces[0] if len(pieces) == 1 else g.op("Concat", *pieces, axis_i=0)
 
 
@@ -303,8 +304,8 @@ def aten_index_copy(g: GraphContext, self: Value, dim: Any, index: Value, source
     rank = known_rank(self, "aten::index_copy", g.opset)
     axis = _axis(dim, rank)
     source = cast_to(g, source, _dtype(self))
-    if sh._get_tensor_rank(source) != rank:
-        source = sh._reshape_helper(g, source, g.op("Shape", self)) if rank == 0 else source
+    if get_tensor_rank(source) != rank:
+        source = reshape_helper(g, source, g.op("Shape", self)) if rank == 0 else source
     index = _spread_index(g, _one_dim_index(g, index), rank, axis, g.op("Shape", source))
     return scatter_elements(g, self, index, source, axis)
 
@@ -334,6 +335,6 @@ def aten_index_add(g: GraphContext, self: Value, dim: Any, index: Value, source:
     last = rank - 1
     moved = source if axis == last else g.op("Transpose", source, perm_i=[d for d in range(rank) if d != axis] + [axis])
     zero = g.op("Constant", value_t=torch.tensor(0, dtype=_dtype(self)))
-    spread = g.op("Where", chosen, sh._unsqueeze_helper(g, moved, [rank]), zero)  # [..., count, depth]
+    spread = g.op("Where", chosen, unsqueeze_helper(g, moved, [rank]), zero)  # [..., count, depth]
     summed = reduce_value(g, "ReduceSum", spread, [last], False)  # [..., depth]
     return g.op("Add", self, _move_last_to(g, summed, rank, axis))

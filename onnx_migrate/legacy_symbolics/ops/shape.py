@@ -17,7 +17,16 @@ from typing import Any
 import torch
 
 from onnx_migrate.errors import SymbolicValueError, UnsupportedSymbolicError
-from onnx_migrate.legacy_symbolics import symbolic_helper as sh
+from onnx_migrate.legacy_symbolics._helpers.args import (
+    get_const,
+    get_tensor_dim_size,
+    get_tensor_rank,
+    get_tensor_sizes,
+    maybe_get_const,
+    maybe_get_scalar,
+    unpack_list,
+)
+from onnx_migrate.legacy_symbolics._helpers.shapes import reshape_helper, slice_helper, squeeze_helper, unsqueeze_helper
 from onnx_migrate.legacy_symbolics.graph_context import GraphContext
 from onnx_migrate.legacy_symbolics.ops.elementwise import (
     INT64_MAX,
@@ -27,7 +36,7 @@ from onnx_migrate.legacy_symbolics.ops.elementwise import (
     is_none,
     promote_operands,
 )
-from onnx_migrate.legacy_symbolics.registry import builtin_symbolic
+from onnx_migrate.legacy_symbolics.marks import builtin_symbolic
 from onnx_migrate.legacy_symbolics.values import ConstantValue, ListValue, Value
 
 __all__ = ["int_list", "normalize_dim", "split_value", "unpack_tensors"]
@@ -43,7 +52,7 @@ def int_list(value: Any, name: str) -> list[int] | None:
         return None if static is None else [int(v) for v in static]
     if isinstance(value, (list, tuple)):
         return [int(v) for v in value]
-    const = sh._maybe_get_const(value, "is")
+    const = maybe_get_const(value, "is")
     if isinstance(const, (list, tuple)):
         return [int(v) for v in const]
     if isinstance(const, int):
@@ -54,7 +63,7 @@ def int_list(value: Any, name: str) -> list[int] | None:
 
 
 def _int(value: Any, name: str) -> int:
-    return int(sh._get_const(value, "i", name))
+    return int(get_const(value, "i", name))
 
 
 def normalize_dim(dim: int, rank: int | None, op: str, value: Value, opset: int) -> int:
@@ -76,7 +85,7 @@ def unpack_tensors(tensors: Any) -> list[Value]:
         return [t for t in tensors.items if t is not None]
     if isinstance(tensors, (list, tuple)):
         return list(tensors)
-    return list(sh._unpack_list(tensors))
+    return list(unpack_list(tensors))
 
 
 # -- reshapes ---------------------------------------------------------------------------
@@ -87,8 +96,8 @@ def reshape_value(g: GraphContext, self: Value, shape: Any) -> Value:
     static = int_list(shape, "shape")
     if static is not None and 0 in static and g.opset >= 14:
         # PyTorch's 0 is an empty dim, ONNX's 0 copies the input dim unless allowzero is set.
-        return sh._reshape_helper(g, self, static, allowzero=1)
-    return sh._reshape_helper(g, self, static if static is not None else shape)
+        return reshape_helper(g, self, static, allowzero=1)
+    return reshape_helper(g, self, static if static is not None else shape)
 
 
 @builtin_symbolic("aten::view", opset=(9, 14))
@@ -117,14 +126,14 @@ def aten_reshape_as(g: GraphContext, self: Value, other: Value) -> Value:
 
 
 def _shape_slice(g: GraphContext, self: Value, start: int, end: int) -> Value:
-    return sh._slice_helper(g, g.op("Shape", self), axes=[0], starts=[start], ends=[end])
+    return slice_helper(g, g.op("Shape", self), axes=[0], starts=[start], ends=[end])
 
 
 @builtin_symbolic("aten::flatten", opset=(9, 11))
 def aten_flatten(g: GraphContext, self: Value, start_dim: Any = 0, end_dim: Any = -1) -> Value:
     """Merge dims ``start_dim..end_dim``; dims before and after keep their (possibly dynamic) sizes."""
     start, end = _int(start_dim, "start_dim"), _int(end_dim, "end_dim")
-    rank = sh._get_tensor_rank(self)
+    rank = get_tensor_rank(self)
     if rank is None:
         if start == 1 and end == -1:
             return g.op("Flatten", self, axis_i=1)
@@ -140,7 +149,7 @@ def aten_flatten(g: GraphContext, self: Value, start_dim: Any = 0, end_dim: Any 
         return self
     if start == 1 and end == rank - 1:
         return g.op("Flatten", self, axis_i=1)
-    sizes = sh._get_tensor_sizes(self) or [None] * rank
+    sizes = get_tensor_sizes(self) or [None] * rank
     trailing = sizes[end + 1 :]
     if all(s is not None for s in trailing):
         # Leading dims keep their place, so ONNX's 0 ("copy this dim") serves dynamic ones.
@@ -169,7 +178,7 @@ def aten_permute(g: GraphContext, self: Value, dims: Any) -> Value:
 @builtin_symbolic("aten::transpose")
 def aten_transpose(g: GraphContext, self: Value, dim0: Any, dim1: Any) -> Value:
     """Swap two dims (ONNX ``Transpose`` takes the whole permutation, so the rank must be known)."""
-    rank = sh._get_tensor_rank(self)
+    rank = get_tensor_rank(self)
     first, second = _int(dim0, "dim0"), _int(dim1, "dim1")
     if rank is None:
         raise SymbolicValueError(f"aten::transpose needs the input rank (opset {g.opset}).", self)
@@ -186,7 +195,7 @@ def aten_transpose(g: GraphContext, self: Value, dim0: Any, dim1: Any) -> Value:
 @builtin_symbolic("aten::numpy_T")
 def aten_numpy_t(g: GraphContext, self: Value) -> Value:
     """``x.T``: reverse every dim."""
-    rank = sh._get_tensor_rank(self)
+    rank = get_tensor_rank(self)
     if rank is None:
         raise SymbolicValueError(f"aten::numpy_T needs the input rank (opset {g.opset}).", self)
     return self if rank < 2 else g.op("Transpose", self, perm_i=list(reversed(range(rank))))
@@ -200,7 +209,7 @@ def aten_mt(g: GraphContext, self: Value) -> Value:
 
 @builtin_symbolic("aten::movedim")
 def aten_movedim(g: GraphContext, self: Value, source: Any, destination: Any) -> Value:
-    rank = sh._get_tensor_rank(self)
+    rank = get_tensor_rank(self)
     sources, destinations = int_list(source, "source"), int_list(destination, "destination")
     if rank is None or sources is None or destinations is None:
         raise SymbolicValueError(f"aten::movedim needs the input rank and constant dims (opset {g.opset}).", self)
@@ -221,10 +230,10 @@ def aten_movedim(g: GraphContext, self: Value, source: Any, destination: Any) ->
 def aten_unsqueeze(g: GraphContext, self: Value, dim: Any) -> Value:
     """Insert a unit dim (axes are an attribute before opset 13, an input from 13)."""
     axis = _int(dim, "dim")
-    rank = sh._get_tensor_rank(self)
+    rank = get_tensor_rank(self)
     if axis < 0 and (rank is not None or g.opset < 11):
         axis = normalize_dim(axis, None if rank is None else rank + 1, "aten::unsqueeze", self, g.opset)
-    return sh._unsqueeze_helper(g, self, [axis])
+    return unsqueeze_helper(g, self, [axis])
 
 
 def _squeeze_dims(dim: Any) -> list[int] | None:
@@ -247,21 +256,21 @@ def aten_squeeze(g: GraphContext, self: Value, dim: Any = None) -> Value:
     dims = _squeeze_dims(dim)
     if dims is None:
         return g.op("Squeeze", self)
-    rank = sh._get_tensor_rank(self)
+    rank = get_tensor_rank(self)
     if rank is None:
         # Nothing to check against: squeeze as asked (ONNX raises at run time if the dim is not 1).
         if any(d < 0 for d in dims) and g.opset < 11:
             raise SymbolicValueError(
                 f"aten::squeeze with negative dims {dims} needs the input rank at opset {g.opset}.", self
             )
-        return sh._squeeze_helper(g, self, dims)
+        return squeeze_helper(g, self, dims)
     if rank == 0:
         return self
     dims = sorted({d % rank for d in dims})
-    sizes = sh._get_tensor_sizes(self) or [None] * rank
+    sizes = get_tensor_sizes(self) or [None] * rank
     if all(sizes[d] is not None for d in dims):
         unit = [d for d in dims if sizes[d] == 1]
-        return sh._squeeze_helper(g, self, unit) if unit else self
+        return squeeze_helper(g, self, unit) if unit else self
     shape = g.op("Shape", self)
     targeted = g.op("Constant", value_t=torch.tensor([d in dims for d in range(rank)]))
     is_unit = g.op("Equal", shape, g.op("Constant", value_t=torch.tensor(1, dtype=torch.int64)))
@@ -303,7 +312,7 @@ def aten_expand_as(g: GraphContext, self: Value, other: Value) -> Value:
 
 def _is_legacy_empty(value: Value) -> bool:
     """``torch.tensor([])``, which ``torch.cat`` skips whatever the other ranks."""
-    sizes = sh._get_tensor_sizes(value) if isinstance(value, Value) else None
+    sizes = get_tensor_sizes(value) if isinstance(value, Value) else None
     return sizes == [0]
 
 
@@ -313,7 +322,7 @@ def aten_cat(g: GraphContext, tensors: Any, dim: Any = 0) -> Value:
     items = unpack_tensors(tensors)
     kept = [t for t in items if not _is_legacy_empty(t)] or items[:1]
     axis = _int(dim, "dim")
-    ranks = {sh._get_tensor_rank(t) for t in kept} - {None}
+    ranks = {get_tensor_rank(t) for t in kept} - {None}
     if len(ranks) > 1:
         raise SymbolicValueError(f"aten::cat: the tensors have different ranks {sorted(ranks)}.", kept[0])
     if axis < 0 and (ranks or g.opset < 11):
@@ -339,11 +348,11 @@ def aten_stack(g: GraphContext, tensors: Any, dim: Any = 0) -> Value:
     """Unsqueeze every tensor at ``dim`` and concatenate there."""
     items = unpack_tensors(tensors)
     axis = _int(dim, "dim")
-    rank = sh._get_tensor_rank(items[0])
+    rank = get_tensor_rank(items[0])
     if axis < 0:
         axis = normalize_dim(axis, None if rank is None else rank + 1, "aten::stack", items[0], g.opset)
     promoted, _ = promote_operands(g, *items)
-    unsqueezed = [sh._unsqueeze_helper(g, t, [axis]) for t in promoted]
+    unsqueezed = [unsqueeze_helper(g, t, [axis]) for t in promoted]
     return unsqueezed[0] if len(unsqueezed) == 1 else g.op("Concat", *unsqueezed, axis_i=axis)
 
 
@@ -364,7 +373,7 @@ def split_value(g: GraphContext, self: Value, sizes: Sequence[int], dim: int) ->
 
 
 def _dim_size(self: Value, dim: int, op: str, opset: int) -> int:
-    size = sh._get_tensor_dim_size(self, dim)
+    size = get_tensor_dim_size(self, dim)
     if size is None:
         raise SymbolicValueError(
             f"{op} needs the static size of dim {dim} to know how many pieces to return (opset {opset}); "
@@ -400,7 +409,7 @@ def aten_split(
     split_sizes: Any = None,
 ) -> tuple[Value, ...]:
     """``split.Tensor`` (one piece size), ``split.sizes`` and the legacy ``split(self, int[] split_sizes)``."""
-    axis = normalize_dim(_int(dim, "dim"), sh._get_tensor_rank(self), "aten::split", self, g.opset)
+    axis = normalize_dim(_int(dim, "dim"), get_tensor_rank(self), "aten::split", self, g.opset)
     spec = _split_spec(split_sizes if is_none(split_size) else split_size)
     if spec is None:
         raise SymbolicValueError(f"aten::split needs constant split sizes (opset {g.opset}).", self)
@@ -414,7 +423,7 @@ def aten_split_with_sizes(
     g: GraphContext, self: Value, split_sizes: Any, dim: Any = 0, _outputs: int | None = None
 ) -> tuple[Value, ...]:
     sizes = int_list(split_sizes, "split_sizes")
-    axis = normalize_dim(_int(dim, "dim"), sh._get_tensor_rank(self), "aten::split_with_sizes", self, g.opset)
+    axis = normalize_dim(_int(dim, "dim"), get_tensor_rank(self), "aten::split_with_sizes", self, g.opset)
     if sizes is None:
         return _split_by_dynamic_sizes(g, self, split_sizes, axis)
     return split_value(g, self, sizes, axis)
@@ -451,7 +460,7 @@ def aten_chunk(
     g: GraphContext, self: Value, chunks: Any, dim: Any = 0, _outputs: int | None = None
 ) -> tuple[Value, ...]:
     """``chunk``: pieces of ``ceil(size / chunks)``; PyTorch may return fewer than ``chunks`` pieces."""
-    axis = normalize_dim(_int(dim, "dim"), sh._get_tensor_rank(self), "aten::chunk", self, g.opset)
+    axis = normalize_dim(_int(dim, "dim"), get_tensor_rank(self), "aten::chunk", self, g.opset)
     total = _dim_size(self, axis, "aten::chunk", g.opset)
     count = _int(chunks, "chunks")
     return split_value(g, self, _equal_pieces(total, -(-total // count)), axis)
@@ -459,10 +468,10 @@ def aten_chunk(
 
 @builtin_symbolic("aten::unbind", opset=(9, 13))
 def aten_unbind(g: GraphContext, self: Value, dim: Any = 0, _outputs: int | None = None) -> tuple[Value, ...]:
-    axis = normalize_dim(_int(dim, "dim"), sh._get_tensor_rank(self), "aten::unbind", self, g.opset)
+    axis = normalize_dim(_int(dim, "dim"), get_tensor_rank(self), "aten::unbind", self, g.opset)
     total = _dim_size(self, axis, "aten::unbind", g.opset)
     pieces = split_value(g, self, [1] * total, axis)
-    return tuple(sh._squeeze_helper(g, piece, [axis]) for piece in pieces)
+    return tuple(squeeze_helper(g, piece, [axis]) for piece in pieces)
 
 
 # -- slicing and selecting --------------------------------------------------------------
@@ -472,7 +481,7 @@ def _bound(value: Any, default: int) -> Any:
     """A slice bound: an int (``None`` -> ``default``) or a dynamic 0-d graph value."""
     if is_none(value):
         return default
-    const = sh._maybe_get_const(value, "i")
+    const = maybe_get_const(value, "i")
     if isinstance(const, int):
         return const
     return value
@@ -481,7 +490,7 @@ def _bound(value: Any, default: int) -> Any:
 def slice_value(g: GraphContext, self: Value, dim: int, start: Any, end: Any, step: int = 1) -> Value:
     """``self[start:end:step]`` along ``dim``; bounds may be ints or dynamic 0-d values."""
     bounds = [[b] if isinstance(b, int) else b for b in (start, end)]
-    return sh._slice_helper(g, self, axes=[dim], starts=bounds[0], ends=bounds[1], steps=None if step == 1 else [step])
+    return slice_helper(g, self, axes=[dim], starts=bounds[0], ends=bounds[1], steps=None if step == 1 else [step])
 
 
 @builtin_symbolic("aten::slice", opset=(9, 10))
@@ -489,7 +498,7 @@ def aten_slice(g: GraphContext, self: Value, dim: Any = 0, start: Any = None, en
     """``slice.Tensor``: open, negative and dynamic bounds; steps from opset 10."""
     axis = _int(dim, "dim")
     if axis < 0:
-        axis = normalize_dim(axis, sh._get_tensor_rank(self), "aten::slice", self, g.opset)
+        axis = normalize_dim(axis, get_tensor_rank(self), "aten::slice", self, g.opset)
     stride = 1 if is_none(step) else _int(step, "step")
     first, last = _bound(start, 0), _bound(end, INT64_MAX)
     if g.opset < 10 and (stride != 1 or not isinstance(first, int) or not isinstance(last, int)):
@@ -504,7 +513,7 @@ def aten_slice(g: GraphContext, self: Value, dim: Any = 0, start: Any = None, en
 
 @builtin_symbolic("aten::narrow", opset=(9, 10))
 def aten_narrow(g: GraphContext, self: Value, dim: Any, start: Any, length: Any) -> Value:
-    axis = normalize_dim(_int(dim, "dim"), sh._get_tensor_rank(self), "aten::narrow", self, g.opset)
+    axis = normalize_dim(_int(dim, "dim"), get_tensor_rank(self), "aten::narrow", self, g.opset)
     first, count = _bound(start, 0), _bound(length, 0)
     if isinstance(first, int) and isinstance(count, int):
         return slice_value(g, self, axis, first, first + count)
@@ -515,21 +524,21 @@ def aten_narrow(g: GraphContext, self: Value, dim: Any, start: Any, length: Any)
 @builtin_symbolic("aten::select", opset=(9, 11))
 def aten_select(g: GraphContext, self: Value, dim: Any, index: Any) -> Value:
     """Pick one index along ``dim`` and drop the dim (``Gather`` with a 0-d index)."""
-    rank = sh._get_tensor_rank(self)
+    rank = get_tensor_rank(self)
     axis = _int(dim, "dim")
     if axis < 0:
         axis = normalize_dim(axis, rank, "aten::select", self, g.opset)
     # As legacy: a one-value constant is an int index (the dim is dropped); any other index,
     # e.g. a 1-D constant tensor (torchvision's select(g, rois, 1, tensor([1, 2, 3, 4]))), is
     # gathered as it is and keeps the dim.
-    scalar = sh._maybe_get_scalar(index)
+    scalar = maybe_get_scalar(index)
     position = int(scalar) if isinstance(scalar, torch.Tensor) else index
     if isinstance(position, int):
         if position < 0 and g.opset < 11:
-            size = sh._get_tensor_dim_size(self, axis)
+            size = get_tensor_dim_size(self, axis)
             if size is None:
                 end = INT64_MAX if position == -1 else position + 1
-                return sh._squeeze_helper(g, slice_value(g, self, axis, position, end), [axis])
+                return squeeze_helper(g, slice_value(g, self, axis, position, end), [axis])
             position += size
         return g.op("Gather", self, g.op("Constant", value_t=torch.tensor(position, dtype=torch.int64)), axis_i=axis)
     return g.op("Gather", self, cast_to(g, position, torch.int64), axis_i=axis)
@@ -598,7 +607,7 @@ def aten_size(g: GraphContext, self: Value, dim: Any = None) -> Value:
         return shape
     axis = _int(dim, "dim")
     if axis < 0 and g.opset < 11:
-        axis = normalize_dim(axis, sh._get_tensor_rank(self), "aten::size", self, g.opset)
+        axis = normalize_dim(axis, get_tensor_rank(self), "aten::size", self, g.opset)
     return g.op("Gather", shape, g.op("Constant", value_t=torch.tensor(axis, dtype=torch.int64)), axis_i=0)
 
 

@@ -19,7 +19,8 @@ from typing import Any
 import torch
 
 from onnx_migrate.errors import UnsupportedSymbolicError
-from onnx_migrate.legacy_symbolics import symbolic_helper as sh
+from onnx_migrate.legacy_symbolics._helpers.args import get_const, get_tensor_dim_size
+from onnx_migrate.legacy_symbolics._helpers.shapes import reshape_helper, slice_helper, unsqueeze_helper
 from onnx_migrate.legacy_symbolics.graph_context import GraphContext
 from onnx_migrate.legacy_symbolics.ops.creation import bind_overload, dim_size, iota, static_number
 from onnx_migrate.legacy_symbolics.ops.elementwise import (
@@ -32,19 +33,19 @@ from onnx_migrate.legacy_symbolics.ops.elementwise import (
     where_value,
 )
 from onnx_migrate.legacy_symbolics.ops.reduction import reduce_value
-from onnx_migrate.legacy_symbolics.registry import builtin_symbolic
+from onnx_migrate.legacy_symbolics.marks import builtin_symbolic
 from onnx_migrate.legacy_symbolics.values import ConstantValue, Value
 
 __all__ = ["cumulative_sum"]
 
 
 def _axis(dim: Any, rank: int, default: int = -1) -> int:
-    axis = default if is_none(dim) else int(sh._get_const(dim, "i", "dim"))
+    axis = default if is_none(dim) else int(get_const(dim, "i", "dim"))
     return axis % rank if rank else 0
 
 
 def _flag(value: Any, name: str, default: bool) -> bool:
-    return default if is_none(value) else bool(sh._get_const(value, "b", name))
+    return default if is_none(value) else bool(get_const(value, "b", name))
 
 
 # -- ordering ------------------------------------------------------------------------------------
@@ -73,7 +74,7 @@ def top_k(
         k_value = (
             int64_constant(g, [int(count)])
             if count is not None
-            else sh._reshape_helper(g, cast_to(g, k, torch.int64), [1])
+            else reshape_helper(g, cast_to(g, k, torch.int64), [1])
         )
         if g.opset < 11:
             values, indices = g.op("TopK", source, k_value, axis_i=axis, outputs=2)
@@ -164,7 +165,7 @@ def cumulative_sum(g: GraphContext, value: Value, axis: int) -> Value:
     # triangle[i, j] = 1 where source i counts toward output j (i <= j).
     triangle = cast_to(
         g,
-        g.op("Not", g.op("Greater", sh._unsqueeze_helper(g, positions, [1]), sh._unsqueeze_helper(g, positions, [0]))),
+        g.op("Not", g.op("Greater", unsqueeze_helper(g, positions, [1]), unsqueeze_helper(g, positions, [0]))),
         compute,
     )
     moved, perm = _move_to_last(g, cast_to(g, value, compute), axis, rank)
@@ -185,10 +186,10 @@ def aten_cumsum(g: GraphContext, self: Value, dim: Any, dtype: Any = None) -> Va
 
 
 def _cumprod_by_slices(g: GraphContext, value: Value, axis: int, length: int) -> Value:
-    running = sh._slice_helper(g, value, axes=[axis], starts=[0], ends=[1])
+    running = slice_helper(g, value, axes=[axis], starts=[0], ends=[1])
     pieces = [running]
     for position in range(1, length):
-        item = sh._slice_helper(g, value, axes=[axis], starts=[position], ends=[position + 1])
+        item = slice_helper(g, value, axes=[axis], starts=[position], ends=[position + 1])
         running = g.op("Mul", running, item)
         pieces.append(running)
     return pieces[0] if len(pieces) == 1 else g.op("Concat", *pieces, axis_i=axis)
@@ -221,7 +222,7 @@ def aten_cumprod(g: GraphContext, self: Value, dim: Any, dtype: Any = None) -> V
     if rank == 0:
         return source
     axis = _axis(dim, rank)
-    length = sh._get_tensor_dim_size(source, axis)
+    length = get_tensor_dim_size(source, axis)
     if length is not None:
         return _cumprod_by_slices(g, source, axis, int(length))
     if g.opset < 11:

@@ -23,14 +23,15 @@ from typing import Any
 import torch
 
 from onnx_migrate.errors import SymbolicValueError, UnsupportedSymbolicError
-from onnx_migrate.legacy_symbolics import symbolic_helper as sh
+from onnx_migrate.legacy_symbolics._helpers.args import get_const, get_tensor_sizes
+from onnx_migrate.legacy_symbolics._helpers.shapes import squeeze_helper, unsqueeze_helper
 from onnx_migrate.legacy_symbolics.graph_context import GraphContext
 from onnx_migrate.legacy_symbolics.ops import elementwise
 from onnx_migrate.legacy_symbolics.ops.creation import static_number
 from onnx_migrate.legacy_symbolics.ops.elementwise import cast_to, dtype_arg, dtype_of, is_none, known_rank, to_float
 from onnx_migrate.legacy_symbolics.ops.reduction import reduce_value
 from onnx_migrate.legacy_symbolics.ops.shape import int_list
-from onnx_migrate.legacy_symbolics.registry import builtin_symbolic
+from onnx_migrate.legacy_symbolics.marks import builtin_symbolic
 from onnx_migrate.legacy_symbolics.values import ConstantValue, Value
 
 __all__ = ["vector_norm"]
@@ -47,7 +48,7 @@ def _dims(dim: Any, rank: int) -> list[int] | None:
 
 
 def _flag(value: Any, name: str, default: bool = False) -> bool:
-    return default if is_none(value) else bool(sh._get_const(value, "b", name))
+    return default if is_none(value) else bool(get_const(value, "b", name))
 
 
 def _constant(g: GraphContext, number: float, dtype: torch.dtype) -> Value:
@@ -56,7 +57,7 @@ def _constant(g: GraphContext, number: float, dtype: torch.dtype) -> Value:
 
 def _count(g: GraphContext, self: Value, dims: list[int] | None, dtype: torch.dtype) -> Value:
     """How many elements each reduction takes, as a 0-d ``dtype`` (static when the shape is)."""
-    sizes = sh._get_tensor_sizes(self)
+    sizes = get_tensor_sizes(self)
     picked = range(len(sizes)) if sizes is not None and dims is None else dims
     if sizes is not None and all(sizes[d] is not None for d in picked):  # type: ignore[union-attr]
         return _constant(g, float(math.prod(sizes[d] for d in picked)), dtype)  # type: ignore[misc]
@@ -227,7 +228,7 @@ def _matrix_norm(g: GraphContext, self: Value, order: Any, dims: list[int], keep
     sums = reduce_value(g, "ReduceSum", g.op("Abs", to_float(g, self)), [summed_over], True)
     result = reduce_value(g, "ReduceMax" if value > 0 else "ReduceMin", sums, [then_over], True)
     if not keepdim:
-        result = sh._squeeze_helper(g, result, sorted(dims))
+        result = squeeze_helper(g, result, sorted(dims))
     return result
 
 
@@ -333,7 +334,7 @@ def aten_cosine_similarity(g: GraphContext, x1: Value, x2: Value, dim: Any = 1, 
     """``sum(x1/|x1| * x2/|x2|)`` over ``dim``, each norm clamped below at ``eps`` (PyTorch's formula)."""
     (x1, x2), _ = elementwise.promote_operands(g, to_float(g, x1), to_float(g, x2))
     rank = max(known_rank(x1, "aten::cosine_similarity", g.opset), known_rank(x2, "aten::cosine_similarity", g.opset))
-    axis = int(sh._get_const(dim, "i", "dim")) % rank
+    axis = int(get_const(dim, "i", "dim")) % rank
     dtype = dtype_of(x1) or torch.float32
     floor = _constant(g, float(static_number(eps) if not is_none(eps) else 1e-8), dtype)  # type: ignore[arg-type]
     both = g.op("Where", g.op("Constant", value_t=torch.tensor(True)), x1, x2)  # x1 broadcast against x2
@@ -361,8 +362,8 @@ def aten_pairwise_distance(
 def aten_cdist(g: GraphContext, x1: Value, x2: Value, p: Any = 2.0, compute_mode: Any = None) -> Value:
     """All pairwise ``p``-distances between the rows of ``x1`` ``[..., P, M]`` and ``x2`` ``[..., R, M]``."""
     rank = known_rank(x1, "aten::cdist", g.opset)
-    rows = sh._unsqueeze_helper(g, to_float(g, x1), [rank - 1])  # [..., P, 1, M]
-    cols = sh._unsqueeze_helper(g, to_float(g, x2), [rank - 2])  # [..., 1, R, M]
+    rows = unsqueeze_helper(g, to_float(g, x1), [rank - 1])  # [..., P, 1, M]
+    cols = unsqueeze_helper(g, to_float(g, x2), [rank - 2])  # [..., 1, R, M]
     return vector_norm(g, g.op("Sub", rows, cols), _order(p), [rank], False)
 
 
@@ -373,7 +374,7 @@ def aten__weight_norm(g: GraphContext, v: Value, magnitude: Value, dim: Any = 0)
     The ATen argument ``g`` (the magnitude) is renamed ``magnitude``: ``g`` is the graph context.
     """
     rank = known_rank(v, "aten::_weight_norm", g.opset)
-    axis = -1 if is_none(dim) else int(sh._get_const(dim, "i", "dim"))
+    axis = -1 if is_none(dim) else int(get_const(dim, "i", "dim"))
     dims = None if axis == -1 else [d for d in range(rank) if d != axis % rank]
     norm = vector_norm(g, v, 2.0, dims, True)
     return g.op("Mul", v, g.op("Div", magnitude, norm))

@@ -14,18 +14,19 @@ from typing import Any
 import torch
 
 from onnx_migrate.errors import SymbolicValueError, UnsupportedSymbolicError
-from onnx_migrate.legacy_symbolics import symbolic_helper as sh
+from onnx_migrate.legacy_symbolics._helpers.args import get_const, get_tensor_rank, get_tensor_sizes
+from onnx_migrate.legacy_symbolics._helpers.shapes import reshape_helper, unsqueeze_helper
 from onnx_migrate.legacy_symbolics.graph_context import GraphContext
 from onnx_migrate.legacy_symbolics.ops.elementwise import cast_to, dtype_of, is_none, promote_operands
 from onnx_migrate.legacy_symbolics.ops.shape import int_list, unpack_tensors
-from onnx_migrate.legacy_symbolics.registry import builtin_symbolic
+from onnx_migrate.legacy_symbolics.marks import builtin_symbolic
 from onnx_migrate.legacy_symbolics.values import Value
 
 __all__: list[str] = []
 
 
 def _rank(value: Value, op: str, opset: int) -> int:
-    rank = sh._get_tensor_rank(value)
+    rank = get_tensor_rank(value)
     if rank is None:
         raise SymbolicValueError(f"{op} needs the rank of its inputs at export time (opset {opset}).", value)
     return rank
@@ -48,7 +49,7 @@ def _einsum_operands(g: GraphContext, operands: list[Value]) -> tuple[list[Value
 def aten_einsum(g: GraphContext, equation: Any, tensors: Any, path: Any = None) -> Value:
     """ONNX ``Einsum`` (opset 12) with PyTorch's equation, operands promoted to one dtype."""
     _needs("aten::einsum", g.opset, 12, "ONNX Einsum")
-    text = str(sh._get_const(equation, "s", "equation"))
+    text = str(get_const(equation, "s", "equation"))
     operands, dtype = _einsum_operands(g, unpack_tensors(tensors))
     result = g.op("Einsum", *operands, equation_s=text)
     return cast_to(g, result, torch.bool) if dtype == torch.bool else result
@@ -71,29 +72,29 @@ def aten_tensordot(g: GraphContext, self: Value, other: Value, dims_self: Any, d
             right[b] = left[a]
         output = [left[d] for d in left_free] + [right[d] for d in right_free]
         return g.op("Einsum", self, other, equation_s=f"{''.join(left)},{''.join(right)}->{''.join(output)}")
-    left_sizes, right_sizes = sh._get_tensor_sizes(self), sh._get_tensor_sizes(other)
+    left_sizes, right_sizes = get_tensor_sizes(self), get_tensor_sizes(other)
     if left_sizes is None or right_sizes is None or None in left_sizes or None in right_sizes:
         raise UnsupportedSymbolicError("aten::tensordot", g.opset, (12,), hint="dynamic sizes need Einsum (opset 12).")
     contracted = int(torch.tensor([left_sizes[d] for d in left_dims], dtype=torch.int64).prod())
     left = g.op("Transpose", self, perm_i=left_free + left_dims)
     right = g.op("Transpose", other, perm_i=right_dims + right_free)
-    left = sh._reshape_helper(g, left, [-1, contracted])
-    right = sh._reshape_helper(g, right, [contracted, -1])
+    left = reshape_helper(g, left, [-1, contracted])
+    right = reshape_helper(g, right, [contracted, -1])
     product = g.op("MatMul", left, right)
-    return sh._reshape_helper(g, product, [left_sizes[d] for d in left_free] + [right_sizes[d] for d in right_free])
+    return reshape_helper(g, product, [left_sizes[d] for d in left_free] + [right_sizes[d] for d in right_free])
 
 
 @builtin_symbolic("aten::outer")
 def aten_outer(g: GraphContext, self: Value, vec2: Value) -> Value:
     """``self[:, None] * vec2[None, :]`` (a logical and for booleans)."""
     (self, vec2), dtype = promote_operands(g, self, vec2)
-    column = sh._unsqueeze_helper(g, self, [1])
+    column = unsqueeze_helper(g, self, [1])
     return g.op("And" if dtype == torch.bool else "Mul", column, vec2)
 
 
 def _cross(g: GraphContext, self: Value, other: Value, dim: Any, op: str) -> Value:
     (self, other), _ = promote_operands(g, self, other)
-    sizes = [sh._get_tensor_sizes(self), sh._get_tensor_sizes(other)]
+    sizes = [get_tensor_sizes(self), get_tensor_sizes(other)]
     if sizes[0] is None or sizes[1] is None:
         raise SymbolicValueError(f"{op} needs the input ranks (opset {g.opset}).", self)
     rank = max(len(sizes[0]), len(sizes[1]))
@@ -103,12 +104,12 @@ def _cross(g: GraphContext, self: Value, other: Value, dim: Any, op: str) -> Val
         if axis is None:
             raise SymbolicValueError(f"{op}: no dim of size 3 to take the cross product over.", self)
     else:
-        axis = int(sh._get_const(dim, "i", "dim")) % rank
+        axis = int(get_const(dim, "i", "dim")) % rank
     next_one = g.op("Constant", value_t=torch.tensor([1, 2, 0], dtype=torch.int64))
     next_two = g.op("Constant", value_t=torch.tensor([2, 0, 1], dtype=torch.int64))
 
     def shifted(value: Value, order: Value) -> Value:
-        return g.op("Gather", value, order, axis_i=axis - rank + (sh._get_tensor_rank(value) or rank))
+        return g.op("Gather", value, order, axis_i=axis - rank + (get_tensor_rank(value) or rank))
 
     first = g.op("Mul", shifted(self, next_one), shifted(other, next_two))
     second = g.op("Mul", shifted(self, next_two), shifted(other, next_one))
