@@ -239,36 +239,13 @@ def test_the_cycle_finder_finds_a_cycle() -> None:
     assert _cycles({"a": {"b"}, "b": set()}) == []
 
 
-#: The one import that closes a circle today, removed on branch arch-calls (one export outline:
-#: the dynamo backend stops importing compat/export.py, which imports it back).
-_FIXED_ON_ARCH_CALLS = ("onnx_migrate.bridge.dynamo_backend", "onnx_migrate.compat.export")
-
-
-def _package_cycles(*, without: tuple[str, str] | None = None) -> list[list[str]]:
+def _package_cycles() -> list[list[str]]:
     modules = _module_names()
-    graph = _graph(modules, _edges(modules))
-    if without is not None:
-        graph[without[0]].discard(without[1])
-    return _cycles(graph)
+    return _cycles(_graph(modules, _edges(modules)))
 
 
 def test_no_import_cycle() -> None:
-    """No module of the package imports, directly or through others, a module that imports it back.
-
-    The dynamo backend's import of ``compat/export.py`` is left out until arch-calls is merged;
-    :func:`test_no_import_cycle_at_all` checks the whole graph.
-    """
-    cycles = _package_cycles(without=_FIXED_ON_ARCH_CALLS)
-    assert not cycles, "import cycles:\n" + "\n".join(_describe(c) for c in cycles)
-
-
-@pytest.mark.xfail(
-    reason="bridge/dynamo_backend.py imports compat/export.py, which imports it back; the one export "
-    "outline on branch arch-calls removes that. Flip (drop this mark and _FIXED_ON_ARCH_CALLS) after merging arch-calls.",
-    strict=True,
-)
-def test_no_import_cycle_at_all() -> None:
-    """The whole import graph, nothing left out, has no cycle."""
+    """No module of the package imports, directly or through others, a module that imports it back."""
     cycles = _package_cycles()
     assert not cycles, "import cycles:\n" + "\n".join(_describe(c) for c in cycles)
 
@@ -297,24 +274,7 @@ def _private_imports(modules: dict[str, Path] | None = None, edges: list[ImportE
     return found
 
 
-def test_no_private_imports_across_packages_outside_compat_and_bridge() -> None:
-    """A package's underscore names are its own; another package calls its public names."""
-    found = [f for f in _private_imports() if not _between_compat_and_bridge(f)]
+def test_no_private_imports_across_packages() -> None:
+    """A package's underscore names are its own; another package (the bridge too) calls its public names."""
+    found = _private_imports()
     assert not found, "private names imported across packages:\n" + "\n".join(found)
-
-
-def _between_compat_and_bridge(finding: str) -> bool:
-    importer, _, target = finding.partition(" imports ")
-    packages = {"onnx_migrate.compat", "onnx_migrate.bridge"}
-    return any(importer.startswith(p) for p in packages) and any(target.startswith(p) for p in packages)
-
-
-@pytest.mark.xfail(
-    reason="compat/export.py <-> bridge/ share privates (_check, _new_report, ...); "
-    "the one export outline on branch arch-calls makes them public. Flip after merging arch-calls.",
-    strict=True,
-)
-def test_no_private_imports_between_compat_and_bridge() -> None:
-    """The two backends call each other's public names only (issue 16, item 2)."""
-    found = [f for f in _private_imports() if _between_compat_and_bridge(f)]
-    assert not found, "private names imported between compat and bridge:\n" + "\n".join(found)
