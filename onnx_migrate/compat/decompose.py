@@ -8,6 +8,7 @@ target opset, and then with a table from which every op that *has* one was remov
 
 from __future__ import annotations
 
+import operator
 import warnings
 
 import torch
@@ -122,15 +123,62 @@ def drop_runtime_assertions(program: torch.export.ExportedProgram) -> int:
     return removed
 
 
+#: ``with torch.no_grad():`` / ``torch.enable_grad()`` regions in ``forward``: a grad mode means nothing in ONNX.
+_GRAD_MODE_REGIONS = frozenset({"higher_order::wrap_with_set_grad_enabled"})
+
+
+def inline_grad_mode_regions(program: torch.export.ExportedProgram) -> int:
+    """Put the body of each grad-mode region back into the graph that holds it.
+
+    torch.export wraps a ``forward`` decorated with ``@torch.no_grad()`` (segment-anything's
+    ONNX model) in a ``wrap_with_set_grad_enabled`` higher-order op around a submodule.
+    Left there, it has no symbolic and the whole program went through ``run_decompositions``
+    (a second full trace: 6.7 of 26 s on SAM's decoder) just to inline it. The body's nodes,
+    with their metadata, are copied in place of the call here. Returns how many were inlined.
+    """
+    inlined = 0
+    for graph_module in _graph_modules(program):
+        graph = graph_module.graph
+        for node in list(graph.nodes):
+            if node.op != "call_function" or fx_nodes.describe(node).name not in _GRAD_MODE_REGIONS:
+                continue
+            body_ref, operands = node.args[1], node.args[2:]
+            if not isinstance(body_ref, torch.fx.Node) or body_ref.op != "get_attr":
+                continue
+            body = getattr(graph_module, str(body_ref.target))
+            placeholders = [n for n in body.graph.nodes if n.op == "placeholder"]
+            if len(placeholders) != len(operands) or any(n.op == "get_attr" for n in body.graph.nodes):
+                continue  # a body reading its own attributes (a nested region) is left to run_decompositions
+            with graph.inserting_before(node):
+                outputs = graph.graph_copy(body.graph, dict(zip(placeholders, operands, strict=True)))
+            results = outputs if isinstance(outputs, (tuple, list)) else (outputs,)
+            for user in list(node.users):
+                if user.op == "call_function" and user.target is operator.getitem:
+                    user.replace_all_uses_with(results[user.args[1]])
+                    graph.erase_node(user)
+            if node.users:
+                raise CaptureError(f"Inlining {fx_nodes.describe(node).name} left readers of its tuple; please report this.")
+            graph.erase_node(node)
+            if not body_ref.users:
+                graph.erase_node(body_ref)
+            inlined += 1
+        if inlined:
+            graph.eliminate_dead_code()
+            graph_module.recompile()
+    return inlined
+
+
 def decompose_unsupported(
     program: torch.export.ExportedProgram, registry: SymbolicRegistry, opset: int
 ) -> tuple[torch.export.ExportedProgram, list[str]]:
     """Decompose the ops that lack a symbolic; returns the program and what was decomposed.
 
-    Runtime assertions are dropped and writes through views are made functional
-    first (see :func:`drop_runtime_assertions`, :func:`functionalize_aliased_writes`).
+    Runtime assertions are dropped, grad-mode regions inlined and writes through views made
+    functional first (see :func:`drop_runtime_assertions`, :func:`inline_grad_mode_regions`,
+    :func:`functionalize_aliased_writes`).
     """
     drop_runtime_assertions(program)
+    inline_grad_mode_regions(program)
     program = functionalize_aliased_writes(program)
     missing = unsupported_ops(program, registry, opset)
     if not missing:

@@ -124,3 +124,32 @@ def test_writes_through_views_match_eager(model: torch.nn.Module) -> None:
     (got,) = run_ort(result.model_proto, {"x": other})
     with torch.no_grad():
         np.testing.assert_allclose(got, model(other.clone()).numpy(), atol=1e-6)
+
+
+class NoGradRegions(torch.nn.Module):
+    """segment-anything's ONNX model: ``@torch.no_grad()`` on ``forward`` and a ``with torch.no_grad():`` inside."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.linear = torch.nn.Linear(4, 4)
+
+    @torch.no_grad()
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        y = self.linear(x).relu()
+        with torch.enable_grad():
+            z = y * 2
+        return z + x
+
+
+def test_grad_mode_regions_are_inlined_without_a_second_trace() -> None:
+    """Test: torch.export's ``wrap_with_set_grad_enabled`` bodies go back into the graph (nothing decomposed)."""
+    model = NoGradRegions().eval()
+    x = torch.randn(2, 4)
+    program = torch.export.export(model, (x,), strict=False)
+    assert decompose.inline_grad_mode_regions(program) == 2
+    assert not [n for n in program.graph.nodes if "wrap_with_set_grad_enabled" in str(n.target)]
+    result = onnx_migrate.export(model, (x,), None, input_names=["x"], dynamic_axes={"x": {0: "b"}})
+    assert result.report.decomposed == []
+    other = torch.randn(5, 4)
+    (got,) = run_ort(result.model_proto, {"x": other})
+    np.testing.assert_allclose(got, model(other).numpy(), rtol=1e-5, atol=1e-6)
