@@ -12,8 +12,10 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import inspect
+import io
 import logging
 import re
+import sys
 import warnings
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
@@ -449,4 +451,30 @@ def _run_export(
         if draft:
             with _quiet_logger("torch.export._draft_export"), _quiet_logger("torch.fx.experimental.symbolic_shapes"):
                 return torch.export.draft_export(model, args, kwargs=kwargs or None, dynamic_shapes=dynamic_shapes)
-        return torch.export.export(model, args, kwargs=kwargs or None, dynamic_shapes=dynamic_shapes, strict=strict)
+        with _without_partial_graph_dump():
+            return torch.export.export(model, args, kwargs=kwargs or None, dynamic_shapes=dynamic_shapes, strict=strict)
+
+
+@contextlib.contextmanager
+def _without_partial_graph_dump() -> Iterator[None]:
+    """Keep torch.export's dump of the partial graph (printed to stderr when a capture fails on a
+    data-dependent value) off the user's terminal; everything else it prints goes through.
+
+    A failed first capture is routine here (the draft capture then follows the example's values),
+    and the dump runs to megabytes on real models (segment-anything's decoder: the whole graph).
+    The graph stays on the exception (``partial_fx_graph``) for whoever wants it.
+    """
+    buffer = io.StringIO()
+    dropped = ""
+    try:
+        with contextlib.redirect_stderr(buffer):
+            yield
+    except Exception as exc:
+        dropped = str(getattr(exc, "partial_fx_graph", "") or "")
+        raise
+    finally:
+        text = buffer.getvalue()
+        if dropped:
+            text = text.replace(dropped + "\n", "", 1).replace(dropped, "", 1)
+        if text:
+            sys.stderr.write(text)

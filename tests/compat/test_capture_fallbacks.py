@@ -158,3 +158,18 @@ def test_a_size_torch_export_fixes_from_dynamic_inputs_is_warned() -> None:
         onnx_migrate.export(
             PaddedToStride(), (torch.randn(1, 2, 8, 10),), None, input_names=["x"], dynamic_axes={"x": {2: "h", 3: "w"}}
         )
+
+
+def test_a_failed_first_capture_does_not_dump_the_graph_on_stderr(capfd) -> None:
+    """Test: torch.export prints the partial graph when it meets a data-dependent value; the draft
+    capture then succeeds, so the user's terminal must not get a page of FX code."""
+
+    class CountsPositives(torch.nn.Module):
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            kept = x[x > 0]
+            return kept * 2 if kept.numel() > 2 else kept
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        onnx_migrate.export(CountsPositives(), (torch.tensor([1.0, -2.0, 3.0, 4.0]),), None)
+    assert "def forward" not in capfd.readouterr().err
