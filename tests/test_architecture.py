@@ -278,3 +278,53 @@ def test_no_private_imports_across_packages() -> None:
     """A package's underscore names are its own; another package (the bridge too) calls its public names."""
     found = _private_imports()
     assert not found, "private names imported across packages:\n" + "\n".join(found)
+
+
+MAX_FILE_LINES = 800
+MAX_FUNCTION_LINES = 80
+
+
+def _function_lengths(source: str) -> list[tuple[int, str, int]]:
+    """``(line, name, length)`` of every function and method, its docstring not counted.
+
+    A docstring explains why; it is not the logic a reader has to hold in their head, so a
+    long explanation never forces a split.
+    """
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            continue
+        length = node.end_lineno - node.lineno + 1  # type: ignore[operator]
+        first = node.body[0]
+        if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant) and isinstance(first.value.value, str):
+            length -= first.end_lineno - first.lineno + 1  # type: ignore[operator]
+        found.append((node.lineno, node.name, length))
+    return found
+
+
+def test_the_length_check_measures_functions() -> None:
+    """Body lines count, the docstring does not (a measure that sees nothing passes anything)."""
+    body = "\n".join(f"    x{i} = {i}" for i in range(81))
+    doc = '    """' + "\n" * 40 + '    """\n'
+    source = f"def long():\n{body}\n\ndef short():\n{doc}    return 1\n"
+    assert _function_lengths(source) == [(1, "long", 82), (84, "short", 2)]
+
+
+def test_no_file_over_the_size_limit() -> None:
+    """No module over ~800 lines: past that a file holds more than one job."""
+    found = []
+    for path in sorted(ROOT.rglob("*.py")):
+        lines = len(path.read_text(encoding="utf-8").splitlines())
+        if lines > MAX_FILE_LINES:
+            found.append(f"{path.relative_to(ROOT.parent)}: {lines} lines")
+    assert not found, f"files over {MAX_FILE_LINES} lines:\n" + "\n".join(found)
+
+
+def test_no_function_over_the_size_limit() -> None:
+    """No function over ~80 lines (docstring not counted): a longer one is several steps to name."""
+    found = []
+    for path in sorted(ROOT.rglob("*.py")):
+        for line, name, length in _function_lengths(path.read_text(encoding="utf-8")):
+            if length > MAX_FUNCTION_LINES:
+                found.append(f"{path.relative_to(ROOT.parent)}:{line} {name}() {length} lines")
+    assert not found, f"functions over {MAX_FUNCTION_LINES} lines:\n" + "\n".join(found)
