@@ -213,8 +213,8 @@ def test_lazy_and_type_checking_imports() -> None:
     # SymbolicRegistry.with_builtins() imports the library inside the function.
     assert "onnx_migrate.legacy_symbolics.ops" in graph["onnx_migrate.legacy_symbolics.registry"]
     # The check formats name the result types for type checkers only; the results call the formats.
-    assert "onnx_migrate.compat.check.result" not in graph["onnx_migrate.compat.check.formats"]
-    assert "onnx_migrate.compat.check.formats" in graph["onnx_migrate.compat.check.result"]
+    assert "onnx_migrate.side_by_side.result" not in graph["onnx_migrate.side_by_side.formats"]
+    assert "onnx_migrate.side_by_side.formats" in graph["onnx_migrate.side_by_side.result"]
     relative = ast.parse("from ..values import Value\nfrom . import ops").body
     assert _resolve("onnx_migrate.legacy_symbolics.ops.shape", False, relative[0]) == "onnx_migrate.legacy_symbolics.values"  # type: ignore[arg-type]
     assert _resolve("onnx_migrate.legacy_symbolics", True, relative[1]) == "onnx_migrate.legacy_symbolics"  # type: ignore[arg-type]

@@ -22,9 +22,9 @@ __all__ = ["COMMANDS", "UsageError", "main"]
 
 #: subcommand name -> module implementing it.
 COMMANDS: dict[str, str] = {
-    "check": "onnx_migrate.compat.check.command",
+    "check": "onnx_migrate.side_by_side.command",
     "demo": "onnx_migrate.compat.demo",
-    "report": "onnx_migrate.compat.report.command",
+    "report": "onnx_migrate.report.command",
     "run": "onnx_migrate.compat.run",
 }
 

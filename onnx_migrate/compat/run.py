@@ -49,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
     # JSON on stdout must not mix with the script's prints.
     script_out = sys.stderr if args.format == "json" and args.output is None else sys.stdout
     with _install.install(), contextlib.redirect_stdout(script_out):
-        status = _run_user_code(
+        status = run_user_code(
             args.script, list(args.script_args), as_module=args.module, full_traceback=getattr(args, "debug", False)
         )
     routed = _install.routed_exports()[seen_before:]
@@ -62,7 +62,7 @@ def run(args: argparse.Namespace) -> int:
     return status
 
 
-def _run_user_code(target: str, script_args: list[str], *, as_module: bool, full_traceback: bool = False) -> int:
+def run_user_code(target: str, script_args: list[str], *, as_module: bool, full_traceback: bool = False) -> int:
     """Run the script as ``__main__``; returns its exit status."""
     import runpy
 
