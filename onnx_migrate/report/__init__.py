@@ -9,7 +9,7 @@ Public entry points::
     findings = scan_source("import torch\\n...")  # findings of one source string
     outcome = fix_source(source)               # the safe rewrites, applied
 
-The CLI is ``onnx-migrate report`` (:mod:`.command`). Rules, their codes and
+The CLI is ``onnx-migrate report`` (:mod:`onnx_migrate.cli.report`). Rules, their codes and
 their guides are in :mod:`.rules` and ``docs/rules.md``.
 """
 

@@ -12,7 +12,7 @@ verdict — identical, equivalent or different — with the reasons.
 * :func:`check_script` — every export a script makes (``onnx-migrate check script.py``).
 
 Modules: ``compare`` and ``numeric`` measure, ``verdict`` judges, ``formats``
-shows, ``exports``/``script``/``api`` capture the two sides, ``command`` is the CLI.
+shows, ``exports``/``script``/``api`` capture the two sides; the CLI is :mod:`onnx_migrate.cli.check`.
 Names are imported on first use (PEP 562), so that ``onnx-migrate --help`` can
 load the ``check`` subcommand without importing torch.
 """

@@ -10,7 +10,7 @@ import pytest
 from _report_testing import FIXTURES, GoldenCheck
 
 import onnx_migrate.report as report_package
-from onnx_migrate.compat.cli import main
+from onnx_migrate.cli import main
 from onnx_migrate.report.docs import render_rules_markdown
 
 REPO = Path(__file__).resolve().parents[2]

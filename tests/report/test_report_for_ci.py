@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from onnx_migrate.compat.cli import main
+from onnx_migrate.cli import main
 from onnx_migrate.report.docs import explain, render_rules_markdown
 
 REPO = Path(__file__).resolve().parents[2]
@@ -149,4 +149,4 @@ def test_pre_commit_hook_runs_the_report() -> None:
     text = (REPO / ".pre-commit-hooks.yaml").read_text(encoding="utf-8")
     assert "- id: onnx-migrate-report" in text
     assert "entry: onnx-migrate report\n" in text and "types: [python]" in text
-    assert "onnx-migrate = \"onnx_migrate.compat.cli:main\"" in (REPO / "pyproject.toml").read_text(encoding="utf-8")
+    assert "onnx-migrate = \"onnx_migrate.cli:main\"" in (REPO / "pyproject.toml").read_text(encoding="utf-8")

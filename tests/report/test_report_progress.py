@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from onnx_migrate.compat.cli import main
+from onnx_migrate.cli import main
 from onnx_migrate.report.progress import MIN_FILES, progress_bar, wants_progress
 from onnx_migrate.report.scanner import ScanOptions, scan_paths
 

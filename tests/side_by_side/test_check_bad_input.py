@@ -9,7 +9,7 @@ from _check_scripts import TWO_EXPORTS
 
 import onnx_migrate
 from onnx_migrate.side_by_side import check
-from onnx_migrate.compat.cli import main
+from onnx_migrate.cli import main
 
 
 def _check(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:

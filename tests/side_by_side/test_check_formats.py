@@ -99,7 +99,7 @@ def test_loading_the_subcommand_does_not_import_torch() -> None:
     import subprocess
     import sys
 
-    code = "import sys, onnx_migrate.side_by_side.command; print('torch' in sys.modules)"
+    code = "import sys, onnx_migrate.cli.check; print('torch' in sys.modules)"
     completed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
     assert completed.stdout.strip() == "False"
 

@@ -17,7 +17,7 @@ from _legacy_project import run_example
 
 import onnx_migrate
 from onnx_migrate.side_by_side import Verdict, check, check_script
-from onnx_migrate.compat.cli import main
+from onnx_migrate.cli import main
 
 
 @pytest.fixture

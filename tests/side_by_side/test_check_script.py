@@ -11,7 +11,7 @@ from _export_helpers import requires_legacy
 
 import onnx_migrate
 from onnx_migrate.side_by_side import Verdict, check_script
-from onnx_migrate.compat.cli import main
+from onnx_migrate.cli import main
 
 pytestmark = [requires_legacy, pytest.mark.legacy_reference]
 

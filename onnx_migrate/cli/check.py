@@ -47,7 +47,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run the subcommand; returns the exit code."""
-    from onnx_migrate.compat.cli import UsageError
+    from onnx_migrate.cli import UsageError
 
     # Checked before torch is imported: a typo answers at once.
     if not args.module and not Path(args.script).is_file():

@@ -1,9 +1,11 @@
 """The ``onnx-migrate`` command line: one subcommand per module, listed once.
 
-Each subcommand module exposes ``HELP`` (one line), ``add_arguments(parser)``
-and ``run(args) -> int`` (the exit code). Subcommand modules keep heavy imports
-(torch, onnxruntime) inside ``run``, after their arguments are checked, so that
-``--help``, ``report`` and a mistyped path answer at once.
+Each subcommand module (``onnx_migrate.cli.<command>``) exposes ``HELP`` (one
+line), ``add_arguments(parser)`` and ``run(args) -> int`` (the exit code); it
+checks the arguments and calls the implementation, which lives with its package
+(``compat`` for demo and run, ``report``, ``side_by_side`` for check). Heavy
+imports (torch, onnxruntime) wait until ``run``, after the arguments are
+checked, so that ``--help``, ``report`` and a mistyped path answer at once.
 
 User mistakes (a missing file, an opset the model cannot use, an unwritable
 output) print one line, ``onnx-migrate CMD: error: ...``, and exit 2; ``--debug``
@@ -22,10 +24,10 @@ __all__ = ["COMMANDS", "UsageError", "main"]
 
 #: subcommand name -> module implementing it.
 COMMANDS: dict[str, str] = {
-    "check": "onnx_migrate.side_by_side.command",
-    "demo": "onnx_migrate.compat.demo",
-    "report": "onnx_migrate.report.command",
-    "run": "onnx_migrate.compat.run",
+    "check": "onnx_migrate.cli.check",
+    "demo": "onnx_migrate.cli.demo",
+    "report": "onnx_migrate.cli.report",
+    "run": "onnx_migrate.cli.run",
 }
 
 #: What bare ``onnx-migrate`` prints: the commands and how a first session uses them.

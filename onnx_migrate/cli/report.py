@@ -5,7 +5,7 @@ Exit codes are a bitmask (as in Fixit): ``1`` = findings at or above
 onnx_migrate and never fail CI; with ``--fix``: changes pending, not written),
 ``2`` = files that could not be scanned. ``--fail-on never`` keeps findings out
 of the exit code. Settings can live in ``[tool.onnx-migrate]`` of the project's
-``pyproject.toml`` (see :mod:`.config`); options given here win.
+``pyproject.toml`` (see :mod:`onnx_migrate.report.config`); options given here win.
 Heavy dependencies stay out: the scan needs libcst and pathspec, never torch.
 """
 
@@ -71,7 +71,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run the subcommand; returns the exit code."""
-    from onnx_migrate.compat.cli import UsageError
+    from onnx_migrate.cli import UsageError
     from onnx_migrate.report.config import ConfigError, ReportConfig, load_config
     from onnx_migrate.report.rules import UnknownRuleCodeError, select_rules
 
