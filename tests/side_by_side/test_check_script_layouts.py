@@ -13,6 +13,7 @@ from __future__ import annotations
 import importlib.util
 import sys
 import textwrap
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -81,7 +82,35 @@ def test_model_from_a_sibling_package_that_seeds_on_import(tmp_path, monkeypatch
     assert not any("fingerprint" in note or "weights" in note for note in model.reasons)
 
 
-def test_symbolics_from_an_installed_package(tmp_path, default_registry) -> None:
+CONTRIB_OPS = "onnxruntime.tools.pytorch_export_contrib_ops"
+
+
+@pytest.fixture
+def contrib_ops_not_imported() -> Iterator[None]:
+    """The script imports onnxruntime's module afresh, as in a new process; what was there is put back after.
+
+    Another test of the same process may have imported it, bound to torch's helpers or (under
+    ``install()``) to onnx_migrate's; ``check`` leaves modules loaded before it alone, so that
+    copy would serve both runs.
+    """
+    parent_name, _, leaf = CONTRIB_OPS.rpartition(".")
+
+    def forget() -> object | None:
+        # ``from onnxruntime.tools import pytorch_export_contrib_ops`` takes the package's attribute when it is there.
+        parent = sys.modules.get(parent_name)
+        if parent is not None and hasattr(parent, leaf):
+            delattr(parent, leaf)
+        return sys.modules.pop(CONTRIB_OPS, None)
+
+    saved = forget()
+    yield
+    forget()
+    if saved is not None:
+        sys.modules[CONTRIB_OPS] = saved
+        setattr(sys.modules[parent_name], leaf, saved)
+
+
+def test_symbolics_from_an_installed_package(tmp_path, default_registry, contrib_ops_not_imported) -> None:
     """Test: (b) onnxruntime's contrib-op symbolics run in both exporters -> identical/equivalent, no error."""
     if importlib.util.find_spec("onnxruntime.tools.pytorch_export_contrib_ops") is None:  # not imported: the script must
         pytest.skip("this onnxruntime has no tools.pytorch_export_contrib_ops")
