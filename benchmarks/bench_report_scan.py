@@ -28,9 +28,9 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from onnx_migrate.compat.report.prefilter import prefilter_for
-from onnx_migrate.compat.report.rules import ALL_RULES
-from onnx_migrate.compat.report.scanner import ScanOptions, scan_paths
+from onnx_migrate.report.prefilter import prefilter_for
+from onnx_migrate.report.rules import ALL_RULES
+from onnx_migrate.report.scanner import ScanOptions, scan_paths
 
 PLAIN_MODULE = '''\
 """Model {index}: ordinary PyTorch code, no ONNX anywhere."""

@@ -18,7 +18,7 @@ __version__ = "0.1.0"
 
 #: public name -> module that defines it
 _PUBLIC: dict[str, str] = {
-    "check": "onnx_migrate.compat.check.api",
+    "check": "onnx_migrate.side_by_side.api",
     "ExportResult": "onnx_migrate.compat.export",
     "export": "onnx_migrate.compat.export",
     "ExportReport": "onnx_migrate.compat.export_report",
@@ -44,7 +44,7 @@ __getattr__, __dir__ = lazy_attributes(__name__, globals(), _PUBLIC)
 
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
-    from onnx_migrate.compat.check.api import check
+    from onnx_migrate.side_by_side.api import check
     from onnx_migrate.compat.export import ExportResult, export
     from onnx_migrate.compat.export_report import ExportReport
     from onnx_migrate.compat.install import install, is_installed, uninstall

@@ -4,6 +4,6 @@ from __future__ import annotations
 
 import sys
 
-from onnx_migrate.compat.cli import main
+from onnx_migrate.cli import main
 
 sys.exit(main())

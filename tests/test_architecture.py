@@ -213,8 +213,8 @@ def test_lazy_and_type_checking_imports() -> None:
     # SymbolicRegistry.with_builtins() imports the library inside the function.
     assert "onnx_migrate.legacy_symbolics.ops" in graph["onnx_migrate.legacy_symbolics.registry"]
     # The check formats name the result types for type checkers only; the results call the formats.
-    assert "onnx_migrate.compat.check.result" not in graph["onnx_migrate.compat.check.formats"]
-    assert "onnx_migrate.compat.check.formats" in graph["onnx_migrate.compat.check.result"]
+    assert "onnx_migrate.side_by_side.result" not in graph["onnx_migrate.side_by_side.formats"]
+    assert "onnx_migrate.side_by_side.formats" in graph["onnx_migrate.side_by_side.result"]
     relative = ast.parse("from ..values import Value\nfrom . import ops").body
     assert _resolve("onnx_migrate.legacy_symbolics.ops.shape", False, relative[0]) == "onnx_migrate.legacy_symbolics.values"  # type: ignore[arg-type]
     assert _resolve("onnx_migrate.legacy_symbolics", True, relative[1]) == "onnx_migrate.legacy_symbolics"  # type: ignore[arg-type]
@@ -278,3 +278,71 @@ def test_no_private_imports_across_packages() -> None:
     """A package's underscore names are its own; another package (the bridge too) calls its public names."""
     found = _private_imports()
     assert not found, "private names imported across packages:\n" + "\n".join(found)
+
+
+MAX_FILE_LINES = 800
+MAX_FUNCTION_LINES = 80
+
+
+def _function_lengths(source: str) -> list[tuple[int, str, int]]:
+    """``(line, name, length)`` of every function and method, its docstring not counted.
+
+    A docstring explains why; it is not the logic a reader has to hold in their head, so a
+    long explanation never forces a split.
+    """
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            continue
+        length = node.end_lineno - node.lineno + 1  # type: ignore[operator]
+        first = node.body[0]
+        if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant) and isinstance(first.value.value, str):
+            length -= first.end_lineno - first.lineno + 1  # type: ignore[operator]
+        found.append((node.lineno, node.name, length))
+    return found
+
+
+def test_the_length_check_measures_functions() -> None:
+    """Body lines count, the docstring does not (a measure that sees nothing passes anything)."""
+    body = "\n".join(f"    x{i} = {i}" for i in range(81))
+    doc = '    """' + "\n" * 40 + '    """\n'
+    source = f"def long():\n{body}\n\ndef short():\n{doc}    return 1\n"
+    assert _function_lengths(source) == [(1, "long", 82), (84, "short", 2)]
+
+
+def test_no_file_over_the_size_limit() -> None:
+    """No module over ~800 lines: past that a file holds more than one job."""
+    found = []
+    for path in sorted(ROOT.rglob("*.py")):
+        lines = len(path.read_text(encoding="utf-8").splitlines())
+        if lines > MAX_FILE_LINES:
+            found.append(f"{path.relative_to(ROOT.parent)}: {lines} lines")
+    assert not found, f"files over {MAX_FILE_LINES} lines:\n" + "\n".join(found)
+
+
+def test_no_function_over_the_size_limit() -> None:
+    """No function over ~80 lines (docstring not counted): a longer one is several steps to name."""
+    found = []
+    for path in sorted(ROOT.rglob("*.py")):
+        for line, name, length in _function_lengths(path.read_text(encoding="utf-8")):
+            if length > MAX_FUNCTION_LINES:
+                found.append(f"{path.relative_to(ROOT.parent)}:{line} {name}() {length} lines")
+    assert not found, f"functions over {MAX_FUNCTION_LINES} lines:\n" + "\n".join(found)
+
+
+def _package_dirs() -> list[str]:
+    """Every folder of the package (code or data), as ``onnx_migrate/a/b/``."""
+    return [
+        f"{path.relative_to(ROOT.parent).as_posix()}/"
+        for path in sorted([ROOT, *ROOT.rglob("*")])
+        if path.is_dir() and path.name != "__pycache__"
+    ]
+
+
+def test_the_architecture_doc_names_every_package() -> None:
+    """``docs/architecture.md`` maps every package: a new one fails here until it is documented."""
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "architecture.md").read_text(encoding="utf-8")
+    packages = _package_dirs()
+    assert "onnx_migrate/legacy_symbolics/ops/" in packages
+    missing = [package for package in packages if f"`{package}`" not in doc]
+    assert not missing, "packages missing from docs/architecture.md's map:\n" + "\n".join(missing)

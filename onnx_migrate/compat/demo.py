@@ -1,27 +1,17 @@
-"""``onnx-migrate demo``: export the bundled legacy-style CNN and prove it right.
+"""The demo: export the bundled legacy-style CNN and prove it right (``onnx-migrate demo``, :mod:`onnx_migrate.cli.demo`).
 
 Registers the example's custom symbolic the legacy way, exports with the legacy
 keywords (``dynamic_axes``, ``opset_version=13``), checks the file with ONNX
 Runtime at two batch sizes against eager PyTorch, prints what happened and
-what to try next. Without ``--output`` the model goes to a temporary folder
-that is removed afterwards.
+what to try next.
 """
 
 from __future__ import annotations
 
-import argparse
-import tempfile
 import time
 from pathlib import Path
 
-from onnx_migrate.compat.cli import UsageError
-
-HELP = "Export the bundled legacy-style example model and verify it in ONNX Runtime."
-
-
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--output", "-o", type=Path, help="where to write the .onnx file (default: a temp folder)")
-    parser.add_argument("--opset", type=int, default=None, help="opset to export, 11-23 (default: the example's, 13)")
+__all__ = ["NEXT_STEPS", "run_demo"]
 
 
 #: What a new user does after the demo, printed at its end.
@@ -33,25 +23,8 @@ Next, on your own code:
 """
 
 
-#: Opsets the demo model exports at: its custom op's symbolic is registered at 11.
-_OPSETS = range(11, 24)
-
-
-def run(args: argparse.Namespace) -> int:
-    if args.opset is not None and args.opset not in _OPSETS:
-        raise UsageError(
-            f"--opset {args.opset}: the demo model exports at opsets {_OPSETS[0]}-{_OPSETS[-1]} "
-            f"(its custom op's symbolic is registered at {_OPSETS[0]})"
-        )
-    if args.output is not None and not args.output.parent.is_dir():
-        raise UsageError(f"--output: the folder {args.output.parent} does not exist")
-    if args.output is not None:
-        return _demo(args.output, args.opset)
-    with tempfile.TemporaryDirectory(prefix="onnx-migrate-demo-") as folder:
-        return _demo(Path(folder) / "legacy_cnn.onnx", args.opset, temporary=True)
-
-
-def _demo(output: Path, opset: int | None, *, temporary: bool = False) -> int:
+def run_demo(output: Path, opset: int | None, *, temporary: bool = False) -> int:
+    """Export the example to ``output`` at ``opset`` (``None``: the example's) and compare with PyTorch; the exit code."""
     import numpy as np
     import torch
 

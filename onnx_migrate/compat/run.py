@@ -1,4 +1,4 @@
-"""``onnx-migrate run script.py [args...]``: run unmodified legacy export code on onnx_migrate.
+"""Run unmodified legacy export code on onnx_migrate (``onnx-migrate run``, :mod:`onnx_migrate.cli.run`).
 
 Like ``coverage run``: the script runs as ``__main__`` with its own ``sys.argv``
 and its directory first on ``sys.path``, here with :func:`onnx_migrate.install`
@@ -12,7 +12,6 @@ frames (``--debug`` keeps them), and exits with status 1.
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import json
 import sys
@@ -21,48 +20,37 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, TextIO
 
-from onnx_migrate.compat.cli import UsageError
-
-HELP = "Run a Python script with onnx_migrate installed, then print the migration report of its exports."
+__all__ = ["run_and_report", "run_user_code"]
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("-m", "--module", action="store_true", help="run a module by name, like python -m")
-    parser.add_argument("--format", choices=("text", "json"), default="text", help="report format (default: text)")
-    parser.add_argument(
-        "-o", "--output", "--report-file", dest="output", type=Path, metavar="FILE",
-        help="write the report to FILE (default: text to stderr, json to stdout)",
-    )
-    parser.add_argument("script", help="the script to run (or module name with -m)")
-    parser.add_argument("script_args", nargs=argparse.REMAINDER, help="arguments passed to the script")
-
-
-def run(args: argparse.Namespace) -> int:
-    # Checked before torch is imported: a typo answers at once.
-    if not args.module and not Path(args.script).is_file():
-        raise UsageError(f"no such script: {args.script}")
-    if args.output is not None and not args.output.parent.is_dir():
-        raise UsageError(f"--output: the folder {args.output.parent} does not exist")
+def run_and_report(
+    script: str,
+    script_args: list[str],
+    *,
+    as_module: bool,
+    fmt: str = "text",
+    output: Path | None = None,
+    full_traceback: bool = False,
+) -> int:
+    """Run ``script`` under :func:`onnx_migrate.install`, then write the report of its exports; the exit status."""
     from onnx_migrate.compat import install as _install
 
     seen_before = len(_install.routed_exports())
     # JSON on stdout must not mix with the script's prints.
-    script_out = sys.stderr if args.format == "json" and args.output is None else sys.stdout
+    script_out = sys.stderr if fmt == "json" and output is None else sys.stdout
     with _install.install(), contextlib.redirect_stdout(script_out):
-        status = _run_user_code(
-            args.script, list(args.script_args), as_module=args.module, full_traceback=getattr(args, "debug", False)
-        )
+        status = run_user_code(script, script_args, as_module=as_module, full_traceback=full_traceback)
     routed = _install.routed_exports()[seen_before:]
-    if args.output is not None:
-        with args.output.open("w", encoding="utf-8") as stream:
-            _write_report(routed, args.format, stream)
+    if output is not None:
+        with output.open("w", encoding="utf-8") as stream:
+            _write_report(routed, fmt, stream)
     else:
         sys.stderr.flush()
-        _write_report(routed, args.format, sys.stdout if args.format == "json" else sys.stderr)
+        _write_report(routed, fmt, sys.stdout if fmt == "json" else sys.stderr)
     return status
 
 
-def _run_user_code(target: str, script_args: list[str], *, as_module: bool, full_traceback: bool = False) -> int:
+def run_user_code(target: str, script_args: list[str], *, as_module: bool, full_traceback: bool = False) -> int:
     """Run the script as ``__main__``; returns its exit status."""
     import runpy
 

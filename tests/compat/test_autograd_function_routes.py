@@ -99,7 +99,7 @@ def test_onnx_migrate_run_keeps_the_custom_node(tmp_path: Path) -> None:
         )
     )
     done = subprocess.run(
-        [sys.executable, "-m", "onnx_migrate.compat.cli", "run", str(script)],
+        [sys.executable, "-m", "onnx_migrate", "run", str(script)],
         capture_output=True,
         text=True,
         timeout=300,

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from onnx_migrate.compat import cli
+from onnx_migrate import cli
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -52,7 +52,7 @@ def _first_line(text: str) -> str:
 
 
 def _cli_subprocess(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    code = "import sys; from onnx_migrate.compat.cli import main; code = main(sys.argv[1:]); " \
+    code = "import sys; from onnx_migrate.cli import main; code = main(sys.argv[1:]); " \
         "print('torch imported' if 'torch' in sys.modules else 'torch not imported'); sys.exit(code)"
     return subprocess.run(
         [sys.executable, "-c", code, *args], cwd=cwd, capture_output=True, text=True, timeout=120, check=False
@@ -142,7 +142,7 @@ def test_an_export_error_in_the_demo_is_one_line(
     def refuse(output: Path, opset: int | None, *, temporary: bool = False) -> int:
         raise UnsupportedSymbolicError("onnx_migrate_demo::clamp01", 11, (13,))
 
-    monkeypatch.setattr(demo, "_demo", refuse)
+    monkeypatch.setattr(demo, "run_demo", refuse)
     code, _, err = _main(["demo"], capsys)
     assert code == 2
     assert _first_line(err).startswith(

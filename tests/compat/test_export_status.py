@@ -10,8 +10,8 @@ import pytest
 import torch
 
 import onnx_migrate
-from onnx_migrate.compat import cli
-from onnx_migrate.compat.check import check
+from onnx_migrate import cli
+from onnx_migrate.side_by_side import check
 from onnx_migrate.compat.install import install, routed_exports
 from onnx_migrate.errors import CaptureError, UnsupportedSymbolicError, VerificationError
 from onnx_migrate.legacy_symbolics.registry import SymbolicRegistry

@@ -13,7 +13,7 @@ import torch
 from _legacy_project import SCRIPT, check_exported, example_argv
 from test_torchscript_disabled import torchscript_disabled  # noqa: F401 - fixture used by name
 
-from onnx_migrate.compat import cli
+from onnx_migrate import cli
 from onnx_migrate.compat.install import is_installed
 
 TINY_EXPORT = """
