@@ -30,8 +30,12 @@ def _has_symbolic(registry: SymbolicRegistry, name: str, opset: int) -> bool:
         return True
     if name_drift.has_route(registry, name, opset):  # served by a custom symbolic of its TorchScript-era name
         return True
-    base = fx_nodes.NodeInfo(name, "default").inplace_base
-    return base is not None and registry.is_registered_op(base, opset)
+    info = fx_nodes.NodeInfo(name, "default")
+    # The names the translator also looks under: ``relu`` for ``relu_``, legacy ``__and_`` for ``__and__``.
+    return any(
+        alias is not None and registry.is_registered_op(alias, opset)
+        for alias in (info.inplace_base, info.legacy_dunder_name)
+    )
 
 
 def unsupported_ops(program: torch.export.ExportedProgram, registry: SymbolicRegistry, opset: int) -> list[str]:

@@ -153,3 +153,19 @@ def test_grad_mode_regions_are_inlined_without_a_second_trace() -> None:
     other = torch.randn(5, 4)
     (got,) = run_ort(result.model_proto, {"x": other})
     np.testing.assert_allclose(got, model(other).numpy(), rtol=1e-5, atol=1e-6)
+
+
+class MaskAnd(torch.nn.Module):
+    """transformers' attention masks: ``a & b`` is ``aten::__and__.Tensor``, served by legacy's ``__and_``."""
+
+    def forward(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        return torch.where((x > 0) & (y > 0), x, y)
+
+
+def test_dunder_ops_with_a_legacy_symbolic_are_not_decomposed() -> None:
+    """Test: ``__and__`` finds the built-in ``__and_`` before decomposition too (no second trace; distilbert)."""
+    model, x, y = MaskAnd(), torch.randn(3, 4), torch.randn(3, 4)
+    result = onnx_migrate.export(model, (x, y), None, input_names=["x", "y"], opset_version=17)
+    assert result.report.decomposed == []
+    (got,) = run_ort(result.model_proto, {"x": x, "y": y})
+    np.testing.assert_array_equal(got, model(x, y).numpy())
