@@ -277,7 +277,8 @@ def capture(model: torch.nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any
 
 
 def _capture_options_key(options: ExportOptions) -> str:
-    """The options a capture depends on (not the opset or the backend: translation's business)."""
+    """The options a capture depends on: not the opset (translation's business), and the backend only
+    as far as it decides whether RNN layers are captured as one op each."""
     modules_as_functions = options.export_modules_as_functions
     if not isinstance(modules_as_functions, bool):
         modules_as_functions = sorted(f"{c.__module__}.{c.__qualname__}" for c in modules_as_functions)
@@ -296,7 +297,7 @@ def _capture_once(model: torch.nn.Module, args: tuple[Any, ...], kwargs: dict[st
     """Run ``torch.export`` once on the model (non-strict unless ``options.strict``).
 
     ``dynamic_axes`` become ``Dim.AUTO`` dims: a dim the model's code fixes is kept
-    static instead of failing the capture (``nn.LSTM`` fixes its time axis), as the
+    static instead of failing the capture (``x.view(6, -1)`` fixes dim 0), as the
     legacy exporter exported it; finalization says which (``finalize.apply_dim_names``).
     ``Dim.DYNAMIC`` would fail there and cost a second full capture to retry.
     """

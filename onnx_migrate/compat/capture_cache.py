@@ -76,22 +76,20 @@ class CaptureCache:
                 entry = self._entries.get(model)
             if entry is not None and entry.key == key and entry.state == state:
                 self.hits += 1
-                for message in entry.warnings:
-                    warnings.warn_explicit(message.message, message.category, message.filename, message.lineno)
+                _replay(entry.warnings)
                 return entry.captured
         with warnings.catch_warnings(record=True) as seen:
             warnings.simplefilter("always")
             captured = capture()
-        for message in seen:
-            warnings.warn_explicit(message.message, message.category, message.filename, message.lineno)
+        _replay(seen)
         if key is not None and state is not None and reusable():
-            # The capture itself must not have changed the state it is filed under.
-            if _state_fingerprint(model) == state:
-                with self._lock:
-                    self._entries.pop(model, None)
-                    self._entries[model] = _Entry(key, state, captured, list(seen))
-                    for stale in list(self._entries.keys())[:-MAX_ENTRIES]:
-                        self._entries.pop(stale, None)
+            # Filed under the state before the capture: were the capture to change it, the next
+            # export's fingerprint would differ and it would capture again.
+            with self._lock:
+                self._entries.pop(model, None)
+                self._entries[model] = _Entry(key, state, captured, list(seen))
+                for stale in list(self._entries.keys())[:-MAX_ENTRIES]:
+                    self._entries.pop(stale, None)
         else:
             self.forget(model)
         return captured
@@ -105,6 +103,12 @@ class CaptureCache:
         with self._lock:
             self._entries.clear()
             self.hits = 0
+
+
+def _replay(messages: list[warnings.WarningMessage]) -> None:
+    """Warn again what a capture warned (recorded, so the export's own recording sees it too)."""
+    for message in messages:
+        warnings.warn_explicit(message.message, message.category, message.filename, message.lineno)
 
 
 def _inputs_key(args: tuple[Any, ...], kwargs: dict[str, Any], options_key: str) -> str | None:

@@ -158,9 +158,10 @@ def apply_dim_names(
 def _forget_derived_shapes(graph: ir.Graph) -> None:
     """Drop the sizes torch.export derived from a dim it fixed although the user declared it dynamic.
 
-    Every static size downstream of that dim (an RNN's time steps, say) is the example's, and
-    would end up in the file's declared output shapes. ONNX shape inference re-derives them from
-    the dynamic input declaration instead, as the legacy exporter's graph had them (``time``, not 20).
+    Every static size downstream of that dim is the example's, and would end up in the file's
+    declared output shapes (torchaudio's DeepSpeech declared ``20`` for its time axis). ONNX shape
+    inference re-derives them from the dynamic input declaration instead, as the legacy
+    exporter's graph had them (``time``).
     """
     for sub in _all_graphs(graph):
         for value in _graph_values(sub):
@@ -315,7 +316,7 @@ def _keep_declared_dim_names(proto: onnx.ModelProto, declared: dict[str, list[st
     """Output dims named by ``dynamic_axes`` stay named after inference.
 
     Inference overwrites a named output dim with a size it derives from static
-    intermediate shapes (a time axis torch.export specialized, e.g. ``nn.LSTM``'s);
+    intermediate shapes (a dim torch.export specialized, e.g. by ``x.view(6, -1)``);
     the legacy exporter declared the names the user gave, and so do we.
     """
     for output in proto.graph.output:
