@@ -35,11 +35,12 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--no-report", action="store_true", help="do not rewrite docs/conformance.md")
     sub.choices["report"].add_argument(
         "--results-of", metavar="FINGERPRINT",
-        help="report the migrate results of this onnx_migrate source fingerprint (a run of earlier sources)")
+        help="for cases not yet run with the current sources, report their migrate result from this "
+             "onnx_migrate source fingerprint (a full run of earlier sources); the report says which")
     args = parser.parse_args(argv)
     cases = _select(args.only, args.smoke, args.limit)
     if getattr(args, "results_of", None):
-        versions.RESULTS_OF[:] = [args.results_of]
+        versions.FALLBACK_FINGERPRINT[:] = [args.results_of]
     if args.command == "list":
         for case in cases:
             print(case.id + ("  [smoke]" if case.smoke else ""))

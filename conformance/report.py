@@ -28,7 +28,8 @@ def judge_all(cases: Sequence[Case], results: dict[str, dict[str, Any]]) -> list
             continue
         legacy, ours, dynamo = modes["legacy"], modes["migrate"], modes.get("dynamo")
         names = set(legacy.get("dim_names") or ours.get("dim_names") or [])
-        row = {"case": case.id, "source": case.source, **judge(legacy, ours, names)}
+        row = {"case": case.id, "source": case.source, **judge(legacy, ours, names),
+               "from_fingerprint": ours.get("from_fingerprint")}
         if case.known_limitation and row["verdict"] in ("failed", "different"):
             row["reason"] = f"{case.known_limitation}. Seen: {row['reason']}"
         for label, result in (("legacy", legacy), ("ours", ours), ("dynamo", dynamo)):
@@ -94,12 +95,16 @@ def _top_reasons(rows: list[dict[str, Any]], limit: int = 15) -> list[str]:
     return [f"{count} x {reason}" for reason, count in counter.most_common(limit)]
 
 
-def _fingerprint_note() -> list[str]:
-    reported, current = versions.current_fingerprint(), versions.onnx_migrate_fingerprint()
-    if reported == current:
+def _fingerprint_note(rows: list[dict[str, Any]]) -> list[str]:
+    """Which onnx_migrate sources the results describe, when some come from an earlier full run."""
+    older = collections.Counter(r["source"] for r in rows if r.get("from_fingerprint"))
+    if not older:
         return []
-    return ["", f"The onnx_migrate results are those of source fingerprint {reported} (the full run); the sources "
-            f"of this checkout hash to {current}: `python -m conformance run` reruns what changed."]
+    fallback = versions.FALLBACK_FINGERPRINT[0]
+    return ["", f"onnx_migrate results: the current sources (fingerprint {versions.onnx_migrate_fingerprint()}) "
+            f"for every case except {sum(older.values())}, whose result comes from the full run of fingerprint "
+            f"{fallback} ({', '.join(f'{s} {n}' for s, n in sorted(older.items()))}). "
+            "`python -m conformance run` reruns them."]
 
 
 def _misses(rows: list[dict[str, Any]]) -> list[str]:
@@ -118,7 +123,7 @@ def render(cases: Sequence[Case], results: dict[str, dict[str, Any]], command: s
            "(see [conformance/README.md](../conformance/README.md) for how each case is run and judged).", "",
            f"Sources with results: {', '.join(ran) or 'none'}. Cases in the corpus: {len(cases)}; with both a legacy "
            f"and an onnx_migrate result: {len(rows)}. Sources in the corpus with no result yet: "
-           f"{', '.join(not_run) or 'none'}.", *_fingerprint_note(), "", "## Versions", "",
+           f"{', '.join(not_run) or 'none'}.", *_fingerprint_note(rows), "", "## Versions", "",
            "| package | version |", "| --- | --- |"]
     out += [f"| {name} | {value} |" for name, value in env.items()]
     out += ["", "## Summary per source", ""] + _summary(rows)

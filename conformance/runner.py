@@ -18,6 +18,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from conformance.case import Case
+from conformance import versions
 from conformance.versions import cache_key
 
 __all__ = ["RESULTS_DIR", "cached_result", "run_cases"]
@@ -26,13 +27,23 @@ RESULTS_DIR = pathlib.Path(__file__).parent / ".results"
 _REPO_ROOT = pathlib.Path(__file__).parent.parent
 
 
-def result_path(case_id: str, mode: str) -> pathlib.Path:
+def result_path(case_id: str, mode: str, fingerprint: str | None = None) -> pathlib.Path:
     safe = case_id.replace("/", "__").replace(" ", "_")
-    return RESULTS_DIR / safe / f"{mode}-{cache_key(case_id, mode)}.json"
+    return RESULTS_DIR / safe / f"{mode}-{cache_key(case_id, mode, fingerprint)}.json"
 
 
 def cached_result(case_id: str, mode: str) -> dict[str, Any] | None:
-    path = result_path(case_id, mode)
+    """The result for the current sources; for ``migrate``, else the fallback run's, marked ``from_fingerprint``."""
+    result = _read(result_path(case_id, mode))
+    if result is None and mode == "migrate" and versions.FALLBACK_FINGERPRINT:
+        fallback = versions.FALLBACK_FINGERPRINT[0]
+        result = _read(result_path(case_id, mode, fallback))
+        if result is not None:
+            result["from_fingerprint"] = fallback
+    return result
+
+
+def _read(path: pathlib.Path) -> dict[str, Any] | None:
     if not path.exists():
         return None
     try:

@@ -8,7 +8,7 @@ from functools import cache
 
 from conformance.sources._util import version
 
-__all__ = ["HARNESS_VERSION", "LIBRARIES", "cache_key", "environment", "onnx_migrate_fingerprint"]
+__all__ = ["FALLBACK_FINGERPRINT", "HARNESS_VERSION", "LIBRARIES", "cache_key", "environment", "onnx_migrate_fingerprint"]
 
 #: Bump when a change to the worker or the facts makes old cached results wrong.
 HARNESS_VERSION = "1"
@@ -23,14 +23,9 @@ LIBRARIES = {
 }
 
 
-#: Set by ``python -m conformance report --results-of FINGERPRINT``: report the ``migrate`` results
-#: of that onnx_migrate source fingerprint instead of the current sources'.
-RESULTS_OF: list[str] = []
-
-
-def current_fingerprint() -> str:
-    """The fingerprint results are read and written under (``RESULTS_OF`` when set)."""
-    return RESULTS_OF[0] if RESULTS_OF else onnx_migrate_fingerprint()
+#: Set by ``python -m conformance report --results-of FINGERPRINT``: a case with no ``migrate`` result for
+#: the current sources is reported with its result from that fingerprint's run (a full run of earlier sources).
+FALLBACK_FINGERPRINT: list[str] = []
 
 
 @cache
@@ -54,17 +49,21 @@ def onnx_migrate_fingerprint() -> str:
     return digest.hexdigest()[:12]
 
 
+@cache
 def environment() -> dict[str, str]:
     """Core and library versions, plus the onnx_migrate source fingerprint."""
     names = list(CORE) + sorted(set(LIBRARIES.values()))
     env = {name: version(name) for name in names}
-    env["onnx_migrate"] = f"{version('onnx-migrate')}+{current_fingerprint()}"
+    env["onnx_migrate"] = f"{version('onnx-migrate')}+{onnx_migrate_fingerprint()}"
     return env
 
 
-def cache_key(case_id: str, mode: str) -> str:
-    """The key of one result: case, mode, versions that matter for it (onnx_migrate only for ``migrate``)."""
-    env = environment()
+def cache_key(case_id: str, mode: str, fingerprint: str | None = None) -> str:
+    """The key of one result: case, mode, versions that matter for it (onnx_migrate only for ``migrate``;
+    ``fingerprint`` names other onnx_migrate sources than the current ones)."""
+    env = dict(environment())
+    if fingerprint is not None:
+        env["onnx_migrate"] = f"{version('onnx-migrate')}+{fingerprint}"
     source = case_id.split("/", 1)[0]
     parts = [HARNESS_VERSION, case_id, mode] + [f"{n}={env[n]}" for n in CORE]
     parts.append(f"{LIBRARIES.get(source, source)}={env.get(LIBRARIES.get(source, ''), '-')}")
