@@ -106,6 +106,13 @@ def _dotted(node: cst.BaseExpression) -> str | None:
     return None
 
 
+def _root_name(node: cst.BaseExpression) -> str | None:
+    """``x`` of ``x.type().scalarType()``: the name a chain of attributes, calls and indexing starts from."""
+    while isinstance(node, (cst.Attribute, cst.Call, cst.Subscript)):
+        node = node.func if isinstance(node, cst.Call) else node.value
+    return node.value if isinstance(node, cst.Name) else None
+
+
 # --------------------------------------------------------------------------- source
 
 
@@ -432,6 +439,10 @@ class _Analyzer:
             return _PYTHON
         if callee and callee.startswith(f"{self.g}."):
             raise _Refused(f"calls `{callee}`, which only the legacy graph context has", node)
+        root = _root_name(node)
+        if root is not None and self.kinds.get(root) == _TENSOR:
+            raise _Refused(f"calls a method of the tensor `{root}` (`{_code(node)}`): only the legacy graph has it",
+                           node)
         shown = callee or _code(node.func)
         raise _Refused(f"calls `{shown}(...)`: a helper, or Python the translation cannot carry over", node)
 
