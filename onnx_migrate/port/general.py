@@ -70,6 +70,8 @@ _PYTHON = "python"
 #: Builtins a general body may call on Python values (they exist in every module).
 _CONVERSIONS = frozenset({"float", "int", "bool", "list", "tuple"})
 _LITERAL_NAMES = frozenset({"None", "True", "False"})
+#: ``symbolic_helper`` functions that turn a constant argument into its Python value; torch passes that value.
+_CONSTANT_DECODERS = frozenset({"_maybe_get_const", "_get_const"})
 #: Legacy attribute suffixes (``onnx_migrate/legacy_symbolics/attributes.py``): a list value makes the plural kind.
 _ATTR_KEY = re.compile(r"^(?P<name>.+)_(?P<kind>[ifstzg]|ty)$")
 _TRANSLATED_SUFFIXES = frozenset({"i", "f", "s", "t"})
@@ -237,6 +239,7 @@ class _Plan:
     )
     dropped_args: set[int] = dataclasses.field(default_factory=set)
     set_type_calls: set[int] = dataclasses.field(default_factory=set)
+    decoded_constants: set[int] = dataclasses.field(default_factory=set)
     data_types: dict[int, str] = dataclasses.field(default_factory=dict)
     dropped_statements: set[int] = dataclasses.field(default_factory=set)
     custom_ops: list[tuple[str, str]] = dataclasses.field(default_factory=list)
@@ -309,6 +312,7 @@ class _Analyzer:
         kind = self.expression(small.value)
         if isinstance(target, cst.Name):
             self.kinds[target.value] = kind
+            self.schema_annotation.pop(target.value, None)  # no longer the value the schema typed
             return
         if isinstance(target, (cst.Tuple, cst.List)) and all(isinstance(e.value, cst.Name) for e in target.elements):
             if kind == _TENSOR and not self._is_gop(small.value):
@@ -317,6 +321,7 @@ class _Analyzer:
                 if isinstance(element, cst.StarredElement):
                     raise _Refused(f"unpacks with a star (`{_code(target)}`)", small)
                 self.kinds[element.value.value] = kind  # type: ignore[attr-defined]
+                self.schema_annotation.pop(element.value.value, None)  # type: ignore[attr-defined]
             return
         raise _Refused(f"assigns to `{_code(target)}`, not to a local name", small)
 
@@ -325,9 +330,13 @@ class _Analyzer:
         if value is None or (isinstance(value, cst.Name) and value.value == "None"):
             raise _Refused("returns None: a translation function must return its outputs", small)
         elements = [e.value for e in value.elements] if isinstance(value, cst.Tuple) else [value]
-        for element in elements:
+        for position, element in enumerate(elements, start=1):
             if isinstance(element, cst.Name) and element.value == "None":
-                continue  # an output legacy left out
+                # Measured with torch 2.13/2.15: a None output fails the export, and fewer outputs
+                # than the op has turn the node's result into a sequence (SequenceAt on a tensor).
+                raise _Refused(
+                    f"returns None for output {position} (legacy left it out): torch's new exporter needs a "
+                    "tensor for every output of the op", small)
             if self.expression(element) != _TENSOR:
                 raise _Refused(f"returns the Python value `{_code(element)}`, not a tensor", small)
 
@@ -433,6 +442,8 @@ class _Analyzer:
             self.plan.set_type_calls.add(id(node))
             return _TENSOR
         callee = _dotted(node.func)
+        if callee and callee.split(".")[-1] in _CONSTANT_DECODERS:
+            return self._decoded_constant(node, callee)
         if callee in _CONVERSIONS or callee == "torch.tensor":
             for arg in node.args:
                 self._python(arg.value, f"`{_code(node)}`")
@@ -445,6 +456,18 @@ class _Analyzer:
                            node)
         shown = callee or _code(node.func)
         raise _Refused(f"calls `{shown}(...)`: a helper, or Python the translation cannot carry over", node)
+
+    def _decoded_constant(self, node: cst.Call, callee: str) -> str:
+        """``_maybe_get_const(alpha, "f")``: legacy's decoding of a constant, which the new exporter already did."""
+        value = node.args[0].value if node.args else None
+        if not isinstance(value, cst.Name) or node.args[0].keyword is not None:
+            raise _Refused(f"calls `{callee}` on an expression (`{_code(node)}`)", node)
+        if self.expression(value) == _TENSOR:
+            raise _Refused(
+                f"decodes `{value.value}` with `{callee}`, but the op schema passes it as a tensor: its value is "
+                "only known when the model runs", node)
+        self.plan.decoded_constants.add(id(node))
+        return _PYTHON
 
     def _gop(self, node: cst.Call) -> str:
         first = node.args[0] if node.args else None
@@ -524,7 +547,7 @@ def _scalar(kind: str, expr: cst.BaseExpression, annotation: str | None) -> cst.
     if kind == "i":
         if isinstance(expr, cst.Name) and expr.value in ("True", "False"):
             return cst.Integer("1" if expr.value == "True" else "0")
-        if annotation in ("bool", "Optional[bool]"):
+        if annotation == "bool":
             return _call("int", expr)
     return expr
 
@@ -569,6 +592,8 @@ class _Rewriter(cst.CSTTransformer):
     def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.BaseExpression:
         if id(original_node) in self.plan.set_type_calls:
             return updated_node.func.value  # type: ignore[attr-defined]
+        if id(original_node) in self.plan.decoded_constants:
+            return updated_node.args[0].value
         target = self.plan.op_calls.get(id(original_node))
         if target is None:
             return updated_node
@@ -589,13 +614,21 @@ class _Rewriter(cst.CSTTransformer):
         self, original_node: cst.SimpleStatementLine, updated_node: cst.SimpleStatementLine
     ) -> cst.SimpleStatementLine | cst.RemovalSentinel:
         kept = [new for old, new in zip(original_node.body, updated_node.body)
-                if id(old) not in self.plan.dropped_statements]
+                if id(old) not in self.plan.dropped_statements and not _assigns_itself(new)]
         if not kept:
             return cst.RemovalSentinel.REMOVE
         if len(kept) == len(updated_node.body):
             return updated_node
         kept[-1] = kept[-1].with_changes(semicolon=cst.MaybeSentinel.DEFAULT)
         return updated_node.with_changes(body=kept)
+
+
+def _assigns_itself(statement: cst.BaseSmallStatement) -> bool:
+    """``mode = mode``: what ``mode = _maybe_get_const(mode, "i")`` becomes, dead code."""
+    if not isinstance(statement, cst.Assign) or len(statement.targets) != 1:
+        return False
+    target, value = statement.targets[0].target, statement.value
+    return isinstance(target, cst.Name) and isinstance(value, cst.Name) and target.value == value.value
 
 
 def _untouchable_names(function: cst.FunctionDef) -> set[int]:
@@ -662,8 +695,15 @@ def _header(function_name: str, parameters: Sequence[SchemaParameter]) -> str:
 
 def _render(source: _Source, plan: _Plan, rewriter: _Rewriter, header: str) -> str:
     """The rewritten body under ``header``, with the provenance comment on its first line."""
-    statements = [s.visit(rewriter) for s in plan.statements]
-    body = [s for s in statements if isinstance(s, cst.BaseStatement)]
+    body: list[cst.BaseStatement] = []
+    comments: list[cst.EmptyLine] = []
+    for original in plan.statements:
+        rewritten = original.visit(rewriter)
+        if not isinstance(rewritten, cst.BaseStatement):  # dropped: its comments go to the next statement
+            comments += [line for line in original.leading_lines if line.comment is not None]
+            continue
+        body.append(rewritten.with_changes(leading_lines=[*comments, *rewritten.leading_lines]))
+        comments = []
     comment = cst.Comment(
         f"# Translated from {source.file}:{source.line(source.function.name)} ({source.qualname}): "
         "only g.op calls, general."

@@ -101,6 +101,15 @@ def cast_and_shift(g, x, shift):
     return g.op("Add", as_float, offset)
 
 
+def unfold(g, self, dim, size, step, flag):
+    # decoded by hand, as onnxruntime's contrib symbolics do
+    dim = symbolic_helper._maybe_get_const(dim, "i")
+    size = int(symbolic_helper._maybe_get_const(size, "i"))
+    mode = ["dense", "strided"][step]
+    unfolded = g.op("com.microsoft::UnfoldTensor", self, dim_i=dim, size_i=size, mode_s=mode, flag_i=flag)
+    return unfolded.setType(self.type().with_sizes([None, size]))
+
+
 class WithSymbolic(torch.autograd.Function):
     @staticmethod
     def symbolic(g, x):
@@ -165,6 +174,22 @@ def test_fewer_parameters_than_schema_and_onnx_types() -> None:
     assert "def translated(self, shift: float, approximate: str = 'none', out=None):" in source
     assert "as_float = op.Cast(self, to=ir.DataType.FLOAT)" in source
     assert "op.Constant(value=ir.tensor(torch.tensor([shift], dtype=torch.float)))" in source
+
+
+def test_constants_decoded_by_hand_are_the_values_torch_passes() -> None:
+    parameters = [TENSOR_X, P("dimension", "int", None), P("size", "int", None), P("step", "int", None),
+                  P("flag", "bool", "False")]
+    result = _general(unfold, parameters)
+    assert result.source == textwrap.dedent(f"""\
+        def translated(self, dimension: int, size: int, step: int, flag: bool = False):
+            # Translated from {_origin(unfold)}: only g.op calls, general.
+            # decoded by hand, as onnxruntime's contrib symbolics do
+            size = int(size)
+            mode = ["dense", "strided"][step]
+            unfolded = com_microsoft_UnfoldTensor(self, dim=dimension, size=size, mode=mode, flag=int(flag))
+            return unfolded
+        """)
+    assert result.custom_ops == (("com.microsoft", "UnfoldTensor"),)
 
 
 def test_autograd_function_symbolic_is_a_static_method_source() -> None:
@@ -238,6 +263,16 @@ def returns_python(g, x, alpha):
     return alpha
 
 
+def leaves_an_output_out(g, x, rois):
+    pooled = g.op("MaxRoiPool", x, rois, pooled_shape_i=[2, 2])
+    return pooled, None
+
+
+def decodes_a_runtime_value(g, x, k):
+    k = symbolic_helper._maybe_get_const(k, "i")
+    return g.op("custom::TopK", x, k_i=k)
+
+
 @functools.lru_cache
 def cached(g, x):
     return g.op("Relu", x)
@@ -256,6 +291,9 @@ NOT_GENERAL = [
     (unknown_suffix, [TENSOR_X], "attribute `alpha` with no type suffix", "alpha=1"),
     (decodes_a_tensor, [TENSOR_X, P("alpha", None, None)], "decodes `alpha` with parse_args 'f'", "@parse_args"),
     (returns_python, [TENSOR_X, P("alpha", "float", None)], "returns the Python value `alpha`", "return alpha"),
+    (leaves_an_output_out, [TENSOR_X, TENSOR_X], "returns None for output 2 (legacy left it out)", "return pooled"),
+    (decodes_a_runtime_value, [TENSOR_X, P("k", None, None)],
+     "decodes `k` with `symbolic_helper._maybe_get_const`, but the op schema passes it as a tensor", "k = "),
     (cached, [TENSOR_X], "is decorated with `@functools.lru_cache`", "@functools"),
 ]
 
