@@ -474,6 +474,9 @@ class _Analyzer:
         if first is None or first.keyword is not None or not isinstance(first.value, cst.SimpleString):
             raise _Refused(f"calls g.op with an op name that is not a string literal (`{_code(node)}`)", node)
         domain, op_type = _split_op_name(str(first.value.evaluated_value), node)
+        if not domain and not onnx.defs.has(op_type):
+            raise _Refused(
+                f"calls g.op(\"{op_type}\"), which is not an ONNX operator: name its domain (`dom::{op_type}`)", node)
         self.plan.dropped_args.add(id(first))
         for arg in node.args[1:]:
             if arg.star:
@@ -507,6 +510,9 @@ class _Analyzer:
         if match is None:
             raise _Refused(f"passes attribute `{key}` with no type suffix (_i, _f, _s, _t ...)", call)
         name, kind = match.group("name"), match.group("kind")
+        if isinstance(arg.value, cst.Name) and arg.value.value == "None":
+            self.plan.dropped_args.add(id(arg))  # legacy dropped None attributes
+            return
         if kind not in _TRANSLATED_SUFFIXES:
             raise _Refused(f"passes attribute `{key}` (suffix _{kind}), which has no general translation", call)
         value_kind = self.expression(arg.value)

@@ -86,7 +86,7 @@ def pool(g, x, kernel, ratio, pads):
 
 
 def swish(g, self):
-    return g.op("onnx::Mul", g.op("Sigmoid", self), self).setType(self.type())
+    return g.op("onnx::Mul", g.op("Sigmoid", self, unused_f=None), self).setType(self.type())
 
 
 def swapped(g, other, self):
@@ -213,6 +213,10 @@ def branches(g, x, approximate):
     return g.op("custom::Gelu", x)
 
 
+def not_onnx(g, x):
+    return g.op("FastGelu", x)
+
+
 def uses_helper(g, x):
     rank = symbolic_helper._get_tensor_rank(x)
     return g.op("custom::Flatten", x, axis_i=rank)
@@ -281,6 +285,7 @@ def cached(g, x):
 NOT_GENERAL = [
     (branches, [TENSOR_X, P("approximate", "str", "'none'")], "branches in Python on its arguments (`if` at line {})",
      "if approximate"),
+    (not_onnx, [TENSOR_X], 'calls g.op("FastGelu"), which is not an ONNX operator', "FastGelu"),
     (uses_helper, [TENSOR_X], "calls `symbolic_helper._get_tensor_rank(...)`", "_get_tensor_rank"),
     (falls_back, [TENSOR_X], "calls `g.at`, which only the legacy graph context has", "g.at"),
     (reads_global, [TENSOR_X], "refers to `SCALE_CONSTANT`, a name from outside the function", "SCALE_CONSTANT"),
