@@ -243,7 +243,6 @@ class _Plan:
     data_types: dict[int, str] = dataclasses.field(default_factory=dict)
     dropped_statements: set[int] = dataclasses.field(default_factory=set)
     custom_ops: list[tuple[str, str]] = dataclasses.field(default_factory=list)
-    uses_default_domain: bool = False
     statements: list[cst.BaseStatement] = dataclasses.field(default_factory=list)
 
 
@@ -266,13 +265,8 @@ class _Analyzer:
                 template = _COMPOUND_REASONS.get(type(statement), "has a `{kind}` statement (line {line})")
                 raise _Refused(template.replace("{kind}", type(statement).__name__.lower()), statement)
             self.plan.statements.append(statement)
-            returned = False
-            for small in statement.body:
-                returned = self._small(small, first=index == 0) or returned
-                if returned:
-                    break
-            if returned:
-                return self.plan  # anything after the return never ran
+            if any(self._small(small, first=index == 0) for small in statement.body):
+                return self.plan  # the return: anything after it never ran
         raise _Refused("returns nothing: a translation function must return its outputs", function)
 
     def _small(self, small: cst.BaseSmallStatement, *, first: bool) -> bool:
@@ -290,6 +284,7 @@ class _Analyzer:
             if not isinstance(target, cst.Name) or self.kinds.get(target.value) != _PYTHON:
                 raise _Refused(f"updates `{_code(target)}` in place, which is not a Python value", small)
             self._python(small.value, f"`{_code(small)}`")
+            self.schema_annotation.pop(target.value, None)
         elif isinstance(small, (cst.Global, cst.Nonlocal)):
             raise _Refused(f"declares `{_code(small)}`: it reads state outside the function", small)
         else:
@@ -486,11 +481,8 @@ class _Analyzer:
                 self.expression(arg.value)
             else:
                 self._gop_keyword(arg, domain, op_type, node)
-        if domain:
-            if (domain, op_type) not in self.plan.custom_ops:
-                self.plan.custom_ops.append((domain, op_type))
-        else:
-            self.plan.uses_default_domain = True
+        if domain and (domain, op_type) not in self.plan.custom_ops:
+            self.plan.custom_ops.append((domain, op_type))
         self.plan.op_calls[id(node)] = (domain, op_type)
         return _TENSOR
 

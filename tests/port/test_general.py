@@ -110,6 +110,15 @@ def unfold(g, self, dim, size, step, flag):
     return unfolded.setType(self.type().with_sizes([None, size]))
 
 
+def one_line(g, x): return g.op("Relu", x)  # noqa: E704
+
+
+def code_after_return(g, x):
+    y = g.op("Relu", x)
+    return y
+    g.op("Relu", y)  # never ran
+
+
 class WithSymbolic(torch.autograd.Function):
     @staticmethod
     def symbolic(g, x):
@@ -196,6 +205,12 @@ def test_autograd_function_symbolic_is_a_static_method_source() -> None:
     result = _general(WithSymbolic.symbolic, [TENSOR_X])
     assert "WithSymbolic.symbolic" in result.source.splitlines()[1]
     assert result.source.splitlines()[2] == "    return custom_Twice(self)"
+
+
+def test_one_line_def_and_code_after_return() -> None:
+    assert _general(one_line, [TENSOR_X]).source.splitlines()[2] == "    return op.Relu(self)"
+    body = _general(code_after_return, [TENSOR_X]).source.splitlines()[2:]
+    assert body == ["    y = op.Relu(self)", "    return y"]
 
 
 def test_a_long_signature_is_one_parameter_a_line() -> None:
