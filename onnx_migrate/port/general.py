@@ -157,8 +157,8 @@ def _load_source(symbolic: Callable[..., Any]) -> _Source | NotGeneral:
     except cst.ParserSyntaxError as exc:
         return NotGeneral(f"has source that libcst cannot parse once dedented ({exc.message})", start)
     definition = module.body[0] if module.body else None
-    if not isinstance(definition, cst.FunctionDef) or definition.name.value != function.__name__:
-        return NotGeneral(f"has no `def {function.__name__}` where its source starts", start)
+    if not isinstance(definition, cst.FunctionDef) or definition.name.value != code.co_name:
+        return NotGeneral(f"has no `def {code.co_name}` where its source starts", start)
     positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
     file = inspect.getsourcefile(function) or code.co_filename
     return _Source(definition, positions, file, start, function.__qualname__)

@@ -450,3 +450,74 @@ def test_end_to_end_default_domain_runs_in_onnx_runtime_like_eager() -> None:
     session = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
     (got,) = session.run(None, {session.get_inputs()[0].name: x.numpy()})
     np.testing.assert_allclose(got, Model()(x).numpy(), rtol=1e-5, atol=1e-6)
+
+
+# --------------------------------------------------------------------------- real third-party symbolics
+
+
+@pytest.fixture
+def ort_contrib_symbolics(monkeypatch) -> dict[str, Callable[..., Any]]:
+    """onnxruntime's contrib-op symbolics, as its ``register()`` hands them to torch (the call is intercepted)."""
+    contrib = pytest.importorskip("onnxruntime.tools.pytorch_export_contrib_ops")
+    registered: dict[str, Callable[..., Any]] = {}
+    monkeypatch.setattr(torch.onnx, "register_custom_op_symbolic",
+                        lambda name, fn, opset: registered.setdefault(name, fn), raising=False)
+    monkeypatch.setattr(contrib, "_registered_ops", set())  # its unregister() must not see these
+    contrib.register()
+    return registered
+
+
+ORT_SCHEMAS = {
+    "aten::inverse": [TENSOR_X],
+    "aten::triu": [TENSOR_X, P("diagonal", "int", "0")],
+    "aten::tril": [TENSOR_X, P("diagonal", "int", "0")],
+    "aten::grid_sampler": [P("input", None, None), P("grid", None, None), P("interpolation_mode", "int", None),
+                           P("padding_mode", "int", None), P("align_corners", "bool", None)],
+    "onnxruntime::DynamicTimeWarping": [TENSOR_X],
+    "onnxruntime::UnfoldTensor": [TENSOR_X, P("dim", "int", None), P("size", "int", None), P("step", "int", None)],
+    "aten::gelu": [TENSOR_X, P("approximate", "str", "'none'")],
+}
+
+
+def test_onnxruntime_contrib_symbolics_are_general_but_gelu(ort_contrib_symbolics) -> None:
+    results = {name: _translate(ort_contrib_symbolics[name], schema) for name, schema in ORT_SCHEMAS.items()}
+    refused = {name: result.reason for name, result in results.items() if isinstance(result, NotGeneral)}
+    assert list(refused) == ["aten::gelu"] and refused["aten::gelu"].startswith("branches in Python")
+    for result in results.values():
+        if isinstance(result, GeneralFunction):
+            ast.parse(result.source)
+    grid = results["aten::grid_sampler"].source
+    assert 'mode_str = ["bilinear", "nearest", "bicubic"][interpolation_mode]' in grid
+    assert "_maybe_get_const" not in grid and "setType" not in results["onnxruntime::UnfoldTensor"].source
+
+
+def test_end_to_end_onnxruntime_triu_runs_its_contrib_kernel(ort_contrib_symbolics) -> None:
+    result = _general(ort_contrib_symbolics["aten::triu"], ORT_SCHEMAS["aten::triu"], name="triu")
+    assert result.custom_ops == (("com.microsoft", "Trilu"),)
+    trilu = _custom_op("com.microsoft", "Trilu", 2, 1, {"upper": defs.OpSchema.AttrType.INT})
+    translation = _build(result, "triu", com_microsoft_Trilu=trilu)
+
+    class Model(torch.nn.Module):
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return torch.triu(x, 1) * 2
+
+    x = torch.randn(4, 5)
+    program = torch.onnx.export(Model().eval(), (x,), dynamo=True,
+                                custom_translation_table={torch.ops.aten.triu.default: translation})
+    nodes = [(n.domain, n.op_type) for n in program.model_proto.graph.node]
+    assert ("com.microsoft", "Trilu") in nodes and ("", "Trilu") not in nodes
+    session = ort.InferenceSession(program.model_proto.SerializeToString(), providers=["CPUExecutionProvider"])
+    (got,) = session.run(None, {session.get_inputs()[0].name: x.numpy()})
+    np.testing.assert_array_equal(got, Model()(x).numpy())
+
+
+def test_torchvision_symbolics_are_refused_with_their_reasons() -> None:
+    torchvision_ops = pytest.importorskip("torchvision.ops._register_onnx_ops")
+    rois = [P("input", None, None), P("rois", None, None), P("spatial_scale", "float", None),
+            P("pooled_height", "int", None), P("pooled_width", "int", None)]
+    roi_pool = _translate(torchvision_ops.roi_pool, rois)
+    assert isinstance(roi_pool, NotGeneral) and "returns None for output 2" in roi_pool.reason
+    nms = _translate(torchvision_ops.symbolic_multi_label_nms,
+                     [P("dets", None, None), P("scores", None, None), P("iou_threshold", "float", None)])
+    assert isinstance(nms, NotGeneral) and nms.reason.startswith("calls `opset11.unsqueeze(...)`")
+    assert nms.line == _line(torchvision_ops.symbolic_multi_label_nms, "opset11.unsqueeze")
