@@ -488,6 +488,7 @@ def test_onnxruntime_contrib_symbolics_are_general_but_gelu(ort_contrib_symbolic
             ast.parse(result.source)
     grid = results["aten::grid_sampler"].source
     assert 'mode_str = ["bilinear", "nearest", "bicubic"][interpolation_mode]' in grid
+    assert grid.count("int(align_corners)") == 1  # converted once, by the symbolic, not again for _i of a bool
     assert "_maybe_get_const" not in grid and "setType" not in results["onnxruntime::UnfoldTensor"].source
 
 
