@@ -38,6 +38,7 @@ import contextlib
 import contextvars
 import dataclasses
 import enum
+import inspect
 import itertools
 import re
 import threading
@@ -53,6 +54,7 @@ from onnx_migrate.compat import python_op as _python_op
 from onnx_migrate.compat.torch_registrations import adapt_torch_symbolic, is_bound_to_torch_legacy_helpers
 from onnx_migrate.compat.autograd_real_outputs import RealOutputs, RecordedCall, run_model_eagerly
 from onnx_migrate.compat.export_report import ExportReport
+from onnx_migrate.compat.symbolic_recording import active_recorder
 from onnx_migrate.errors import CaptureError, OnnxMigrateError, TranslationError
 from onnx_migrate.legacy_symbolics.export_context import current_export
 from onnx_migrate.legacy_symbolics.registry import BASE_OPSET, SymbolicRegistry
@@ -433,6 +435,7 @@ def _make_symbolic(cls: type) -> Callable[..., Any]:
             raise TranslationError(f"The call of autograd.Function {name} is not part of a running export.")
         args, kwargs = call.arguments(_items(inputs), _items(sizes))
         node_g = _python_op.python_op_context(g, call.cls, args)
+        _tell_recorder(call.cls, call.python_op, args)
         which = f"symbolic of autograd.Function {name}"
         try:
             if call.python_op is not None:
@@ -461,6 +464,21 @@ def _make_symbolic(cls: type) -> Callable[..., Any]:
     symbolic.__qualname__ = f"{qualname}.symbolic"
     symbolic.__name__ = "symbolic"
     return symbolic
+
+
+def _tell_recorder(cls: type, python_op: Callable[..., Any] | None, args: tuple[Any, ...] | list[Any]) -> None:
+    """For ``onnx-migrate port``: the symbolic call being recorded is ``cls.apply(*args)``."""
+    recorder = active_recorder()
+    if recorder is None:
+        return
+    symbolic = python_op if python_op is not None else inspect.getattr_static(cls, "symbolic", None)
+    symbolic = getattr(symbolic, "__func__", symbolic)
+    try:
+        names = [p.name for p in inspect.signature(symbolic).parameters.values()][1:]
+    except (TypeError, ValueError):
+        names = []
+    names = [names[i] if i < len(names) and not names[i].startswith("*") else f"arg{i}" for i in range(len(args))]
+    recorder.function_call(cls, symbolic, names, list(args))
 
 
 def _runnable_symbolic(cls: type, opset: int) -> Callable[..., Any]:

@@ -25,7 +25,7 @@ import torch
 
 from onnx_migrate import _torch_compat
 from onnx_migrate._torch_compat import pytree
-from onnx_migrate.compat import autograd_functions, capture, finalize, save, verify
+from onnx_migrate.compat import autograd_functions, capture, finalize, save, symbolic_recording, verify
 from onnx_migrate.compat.autograd_real_outputs import run_model_eagerly
 from onnx_migrate.compat.export_report import ExportReport, recording_failure
 from onnx_migrate.compat.options import ExportOptions
@@ -136,6 +136,9 @@ def run_export(
     report = backend.new_report(options)
     backend.prepare(symbolics, report, default_registry=registry is None)
     context = backend.export_context(options)
+    recorder = symbolic_recording.active_recorder()
+    if recorder is not None:
+        recorder.export_started(_port_keywords(options), str(destination) if isinstance(destination, (str, Path)) else None)
     with (
         recording_failure(report, verify=options.verify, checker=options.operator_export_type == OperatorExportTypes.ONNX),
         warnings.catch_warnings(record=True) as seen,
@@ -162,7 +165,23 @@ def run_export(
         result.save(destination)
     if options.verbose:
         print(report.to_markdown())
+    if recorder is not None and recorder.after_export is not None:
+        recorder.after_export(module, call_args, call_kwargs, _port_keywords(options), result)
     return result
+
+
+def _port_keywords(options: ExportOptions) -> dict[str, Any]:
+    """The keywords of an export that torch's new exporter takes too (for ``onnx-migrate port``)."""
+    keywords: dict[str, Any] = {"opset_version": options.opset_version}
+    if options.input_names:
+        keywords["input_names"] = list(options.input_names)
+    if options.output_names:
+        keywords["output_names"] = list(options.output_names)
+    if options.dynamic_axes:
+        keywords["dynamic_axes"] = {name: dict(axes) for name, axes in options.dynamic_axes.items()}
+    if options.custom_opsets:
+        keywords["custom_opsets"] = dict(options.custom_opsets)
+    return keywords
 
 
 def new_report(options: ExportOptions) -> ExportReport:

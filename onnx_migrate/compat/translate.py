@@ -19,9 +19,10 @@ from typing import Any
 import onnx_ir as ir
 import torch
 import torch.fx
+from onnx_migrate import _torch_compat
 from onnx_migrate._torch_compat import pytree
 
-from onnx_migrate.compat import fx_nodes, name_drift
+from onnx_migrate.compat import fx_nodes, name_drift, symbolic_recording
 from onnx_migrate.compat.capture import CapturedModel
 from onnx_migrate.compat.export_report import ExportReport
 from onnx_migrate.compat.fx_symbolics import NO_OUTPUT
@@ -276,12 +277,48 @@ class _Translator:
         self.report.record_symbolic(info.qualified, entry)
         call = SymbolicCall(entry, info.qualified, self.opset, node)
         watched = watch_inputs([*args, *kwargs.values()])
+        recorder = symbolic_recording.active_recorder() if entry.custom else None
+        if recorder is not None:
+            self._begin_recording(recorder, node, info, entry, arguments)
         with symbolic_errors(call):
-            result = entry.fn(g, *args, **kwargs)
+            try:
+                result = entry.fn(g, *args, **kwargs)
+            except BaseException:
+                if recorder is not None:
+                    recorder.abandon()
+                raise
         check_inputs_untouched(call, watched, self.params)
+        if recorder is not None:
+            recorder.end(g.new_nodes, result)
         if result is NO_OUTPUT:
             return None
         return self._outputs_of(call, check_outputs(call, result, ExpectedOutputs.of_node(node)))
+
+    def _begin_recording(
+        self,
+        recorder: symbolic_recording.SymbolicRecorder,
+        node: torch.fx.Node,
+        info: fx_nodes.NodeInfo,
+        entry: SymbolicEntry,
+        arguments: Sequence[tuple[str, Any, bool]],
+    ) -> None:
+        """Tell ``port``'s recorder about the custom symbolic call about to run (graph values as the symbolic
+        sees them, every other argument as the model passed it)."""
+        schema = _torch_compat.op_schema(node.target)
+        types = [str(a.type) for a in schema.arguments] if schema is not None else []
+        recorder.begin(
+            qualified=info.qualified,
+            target=node.target,
+            symbolic=entry.fn,
+            origin=entry.origin,
+            registered_opset=entry.opset,
+            opset=self.opset,
+            arguments=[
+                (name, types[i] if i < len(types) else "", self._argument(value) if _holds_node(value) else value, explicit)
+                for i, (name, value, explicit) in enumerate(arguments)
+            ],
+            output_examples=fx_nodes.example_value(node),
+        )
 
     def _fit_arguments(
         self, fn: Callable[..., Any], arguments: Sequence[tuple[str, Any, bool]]
@@ -443,6 +480,13 @@ class _Translator:
             values.append(irv)
             hints.append(item.name if isinstance(item, torch.fx.Node) else f"output_{len(values) - 1}")
         return values, hints
+
+
+def _holds_node(obj: Any) -> bool:
+    """Whether an FX argument is a graph value or a list holding one."""
+    if isinstance(obj, torch.fx.Node):
+        return True
+    return isinstance(obj, (list, tuple)) and any(isinstance(item, torch.fx.Node) for item in obj)
 
 
 def _submodule(root: torch.nn.Module, node: torch.fx.Node) -> Any:
