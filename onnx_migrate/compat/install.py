@@ -79,7 +79,7 @@ __all__ = [
 #: ``torch.onnx`` attribute -> ``"module:name"`` of the onnx_migrate object that replaces it.
 _LEGACY_ATTRIBUTES: Mapping[str, str] = types.MappingProxyType(
     {
-        "register_custom_op_symbolic": "onnx_migrate.legacy_symbolics.registry:register_custom_op_symbolic",
+        "register_custom_op_symbolic": "onnx_migrate.compat.torch_registrations:register_routed_symbolic",
         "unregister_custom_op_symbolic": "onnx_migrate.legacy_symbolics.registry:unregister_custom_op_symbolic",
         "select_model_mode_for_export": "onnx_migrate.compat.legacy_utils:select_model_mode_for_export",
         "JitScalarType": "onnx_migrate.legacy_symbolics.scalar_types:JitScalarType",

@@ -40,7 +40,13 @@ from onnx_migrate.compat.export_report import AdoptedSymbolic
 from onnx_migrate.errors import SymbolicRegistrationError, TorchBoundSymbolicError
 from onnx_migrate.legacy_symbolics.registry import SymbolicRegistry
 
-__all__ = ["AdoptedSymbolic", "adapt_torch_symbolic", "adopt_torch_registrations", "standin_module_name"]
+__all__ = [
+    "AdoptedSymbolic",
+    "adapt_torch_symbolic",
+    "adopt_torch_registrations",
+    "register_routed_symbolic",
+    "standin_module_name",
+]
 
 _TS = "torch.onnx._internal.torchscript_exporter"
 
@@ -278,6 +284,22 @@ def is_bound_to_torch_legacy_helpers(fn: Any) -> bool:
     if _torch_compat.is_legacy_exporter_code(fn):
         return True
     return _is_user_function(fn) and _Rebinder().function(fn) is not fn
+
+
+def register_routed_symbolic(symbolic_name: str, symbolic_fn: Callable[..., Any], opset_version: int) -> None:
+    """``torch.onnx.register_custom_op_symbolic`` while ``install()`` is active.
+
+    A library imported before ``install()`` (``from torch.onnx import symbolic_helper`` at its top,
+    as onnxruntime's contrib-op module does) registers functions whose globals still hold torch's
+    legacy helpers; those are rebound to onnx_migrate's, as for registrations made before
+    ``install()``. Anything else registers as it is.
+    """
+    from onnx_migrate.legacy_symbolics.registry import register_custom_op_symbolic, validate_custom_op_name
+
+    if is_bound_to_torch_legacy_helpers(symbolic_fn):
+        name = validate_custom_op_name(symbolic_name)
+        symbolic_fn = adapt_torch_symbolic(name, opset_version, symbolic_fn)
+    register_custom_op_symbolic(symbolic_name, symbolic_fn, opset_version)
 
 
 def _rebound(fn: Any, rebinder: _Rebinder) -> Any:

@@ -79,7 +79,9 @@ def test_legacy_names_resolve_to_onnx_migrate_as_imports_and_attributes() -> Non
         assert parse_args is symbolic_helper.parse_args and _maybe_get_const is symbolic_helper._maybe_get_const
         assert JitScalarType is scalar_types.JitScalarType is torch.onnx.JitScalarType
         assert legacy_utils.export is onnx_migrate.export
-        assert torch.onnx.register_custom_op_symbolic is onnx_migrate.register_custom_op_symbolic
+        from onnx_migrate.compat.torch_registrations import register_routed_symbolic
+
+        assert torch.onnx.register_custom_op_symbolic is register_routed_symbolic  # rebinds torch-bound symbolics
         for legacy in LEGACY_MODULES:
             assert sys.modules[legacy].__name__.startswith("onnx_migrate.")
         assert {f"torch.onnx.symbolic_opset{n}" for n in range(7, 21)} <= set(LEGACY_MODULES)

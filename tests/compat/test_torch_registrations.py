@@ -107,6 +107,31 @@ def test_registered_before_install_is_carried_over_and_rebound(contrib_ops, tmp_
     assert any(n.op_type == "Gelu" and n.domain == "com.microsoft" for n in onnx.load(str(path)).graph.node)
 
 
+def test_a_library_imported_before_install_registering_under_it_is_rebound(tmp_path) -> None:
+    """Test: a module bound torch's symbolic_helper at import (before install); its register() runs under
+    install(): the symbolic reads constants with onnx_migrate's helpers (grid_sampler's mode is an int)."""
+    import onnx
+
+    contrib = pytest.importorskip("onnxruntime.tools.pytorch_export_contrib_ops")  # imported before install()
+
+    class Sample(torch.nn.Module):
+        def forward(self, x: torch.Tensor, grid: torch.Tensor) -> torch.Tensor:
+            return torch.nn.functional.grid_sample(x, grid, mode="nearest", padding_mode="border", align_corners=True)
+
+    path = tmp_path / "sample.onnx"
+    with install():
+        contrib.register()
+        try:
+            torch.onnx.export(Sample(), (torch.randn(1, 2, 5, 5), torch.rand(1, 3, 3, 2) * 2 - 1), str(path),
+                              opset_version=13, dynamo=False)
+        finally:
+            contrib.unregister()
+    (node,) = [n for n in onnx.load(str(path)).graph.node if n.op_type == "GridSample"]
+    assert node.domain == "com.microsoft"
+    attributes = {a.name: onnx.helper.get_attribute_value(a) for a in node.attribute}
+    assert attributes == {"mode": b"nearest", "padding_mode": b"border", "align_corners": 1}
+
+
 class _Leaky(torch.nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return torch.nn.functional.leaky_relu(x, 0.25)
