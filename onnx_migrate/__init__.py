@@ -23,6 +23,8 @@ _PUBLIC: dict[str, str] = {
     "export": "onnx_migrate.compat.export",
     "ExportReport": "onnx_migrate.compat.export_report",
     "install": "onnx_migrate.compat.install",
+    "port": "onnx_migrate.porting.api",
+    "PortResult": "onnx_migrate.porting.api",
     "is_installed": "onnx_migrate.compat.install",
     "uninstall": "onnx_migrate.compat.install",
     "OnnxMigrateError": "onnx_migrate.errors",
@@ -48,6 +50,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
     from onnx_migrate.compat.export import ExportResult, export
     from onnx_migrate.compat.export_report import ExportReport
     from onnx_migrate.compat.install import install, is_installed, uninstall
+    from onnx_migrate.porting.api import PortResult, port
     from onnx_migrate.errors import OnnxMigrateError, OnnxMigrateWarning, UnsupportedSymbolicError
     from onnx_migrate.legacy_symbolics.export_context import OperatorExportTypes, TrainingMode
     from onnx_migrate.legacy_symbolics.registry import (

@@ -44,6 +44,7 @@ __all__ = [
     "LegacyExporterUnavailable",
     "OnnxMigrateError",
     "OnnxMigrateWarning",
+    "PortError",
     "ReferenceModelError",
     "SymbolicArgError",
     "SymbolicRegistrationError",
@@ -216,6 +217,10 @@ class VerificationError(OnnxMigrateError):
 
 class ReferenceModelError(OnnxMigrateError):
     """The reference given to ``check`` cannot be read as an ONNX model."""
+
+
+class PortError(OnnxMigrateError):
+    """``onnx-migrate port`` cannot write a module: nothing to port, the script failed, or the output is unwritable."""
 
 
 class LegacyExporterUnavailable(OnnxMigrateError):

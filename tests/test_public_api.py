@@ -109,6 +109,7 @@ ONNX_MIGRATE_ALL = {
     "OnnxMigrateError",
     "OnnxMigrateWarning",
     "OperatorExportTypes",
+    "PortResult",
     "SymbolicRegistry",
     "TensorProtoDataType",
     "TrainingMode",
@@ -118,6 +119,7 @@ ONNX_MIGRATE_ALL = {
     "export",
     "install",
     "is_installed",
+    "port",
     "register_custom_op_symbolic",
     "uninstall",
     "unregister_custom_op_symbolic",
@@ -127,3 +129,10 @@ ONNX_MIGRATE_ALL = {
 def test_top_level_all_is_deliberate() -> None:
     """Test: onnx_migrate.__all__ is exactly the documented public names."""
     assert set(onnx_migrate.__all__) == ONNX_MIGRATE_ALL
+
+
+def test_port_is_the_function_even_after_its_package_is_imported() -> None:
+    """Test: importing onnx_migrate.porting does not replace the public function onnx_migrate.port."""
+    import onnx_migrate.porting.api  # noqa: F401
+
+    assert callable(onnx_migrate.port) and onnx_migrate.port.__module__ == "onnx_migrate.porting.api"

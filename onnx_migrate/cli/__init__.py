@@ -26,6 +26,7 @@ __all__ = ["COMMANDS", "UsageError", "main"]
 COMMANDS: dict[str, str] = {
     "check": "onnx_migrate.cli.check",
     "demo": "onnx_migrate.cli.demo",
+    "port": "onnx_migrate.cli.port",
     "report": "onnx_migrate.cli.report",
     "run": "onnx_migrate.cli.run",
 }
@@ -38,6 +39,8 @@ onnx-migrate {version}: keep legacy torch.onnx export code working without Torch
   onnx-migrate run export.py [ARGS]    run your legacy export script unchanged on onnx_migrate
   onnx-migrate check export.py [ARGS]  compare its models with torch's legacy exporter's
   onnx-migrate report src/             list legacy ONNX-export code; --fix rewrites what is safe
+  onnx-migrate port -o translations.py export.py [ARGS]
+                                       write its custom symbolics as dynamo=True translations, verified
   onnx-migrate report --explain OMG203 the migration guide of one report rule
 
 `onnx-migrate COMMAND --help` for a command's options; --debug shows tracebacks of errors.

@@ -26,7 +26,7 @@ from onnxscript import opset18, values
 
 from onnx_migrate.legacy_symbolics import symbolic_helper
 from onnx_migrate.legacy_symbolics.symbolic_helper import parse_args
-from onnx_migrate.port.general import GeneralFunction, NotGeneral, SchemaParameter, translate_general
+from onnx_migrate.porting.general import GeneralFunction, NotGeneral, SchemaParameter, translate_general
 
 P = SchemaParameter
 TENSOR_X = P("self", None, None)

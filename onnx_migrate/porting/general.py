@@ -27,16 +27,9 @@ import libcst as cst
 import onnx
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
+from onnx_migrate.porting.parameters import SchemaParameter, render_signature
+
 __all__ = ["GeneralFunction", "NotGeneral", "SchemaParameter", "translate_general"]
-
-
-@dataclasses.dataclass(frozen=True)
-class SchemaParameter:
-    """One argument of the op schema, as the generated signature declares it."""
-
-    name: str
-    annotation: str | None
-    default: str | None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -678,17 +671,8 @@ def _renames(signature: _Signature, plan: _Plan, reserved: set[str], function: c
 
 
 def _header(function_name: str, parameters: Sequence[SchemaParameter]) -> str:
-    """``def name(a, b: float = 1.0):`` with the schema's names, one per line when long."""
-    parts = []
-    for parameter in parameters:
-        text = parameter.name + (f": {parameter.annotation}" if parameter.annotation else "")
-        if parameter.default is not None:
-            text += f" = {parameter.default}" if parameter.annotation else f"={parameter.default}"
-        parts.append(text)
-    line = f"def {function_name}({', '.join(parts)}):"
-    if len(line) <= 100:
-        return line
-    return f"def {function_name}(\n" + "".join(f"    {part},\n" for part in parts) + "):"
+    """``def name(a, b: float = 1.0):`` with the schema's names (the one signature renderer of ``port``)."""
+    return render_signature(function_name, parameters)
 
 
 def _render(source: _Source, plan: _Plan, rewriter: _Rewriter, header: str) -> str:

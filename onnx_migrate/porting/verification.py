@@ -1,0 +1,157 @@
+"""Prove the generated module right: each export again, by torch's new exporter with the generated table.
+
+The script runs a second time under ``install()``. After each of its exports
+(made by onnx_migrate, exactly as in the first run, inside whatever context the
+library set up: quantization export modes, patched forwards ...), the same
+model and inputs are exported by ``torch.onnx.export(..., dynamo=True)`` through
+the generated module's ``export()``, in memory. The two models are compared as
+``onnx-migrate check`` compares: the custom-domain nodes with their attributes
+must be the same multiset, and where ONNX Runtime runs onnx_migrate's model it
+must run the new one to the same numbers.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import io
+import logging
+import traceback
+import warnings
+from collections.abc import Iterator
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from onnx_migrate.compat.symbolic_recording import SymbolicRecorder
+from onnx_migrate.side_by_side.compare import compare_models
+from onnx_migrate.side_by_side.exports import example_arrays
+
+__all__ = ["ExportCheck", "Verifier"]
+
+
+@dataclasses.dataclass
+class ExportCheck:
+    """One export compared.
+
+    Attributes:
+        index: which export of the run.
+        keys: the ported symbolics it used.
+        ok: custom nodes equal and numbers equal where compared.
+        detail: what differed, or the new exporter's error.
+        numbers: how the numbers went (``"equal"``, ``"not compared: ..."``, ``"different: ..."``).
+        blamed: the symbolics an error points at (a generated function in its traceback).
+        generated_line: the line of the generated module the error points at.
+    """
+
+    index: int
+    keys: list[str]
+    ok: bool
+    detail: str = ""
+    numbers: str = ""
+    blamed: list[str] = dataclasses.field(default_factory=list)
+    generated_line: int | None = None
+
+
+class Verifier:
+    """The ``after_export`` observer of the verification run."""
+
+    def __init__(self, module: ModuleType, module_path: Path, recorder: SymbolicRecorder, functions: dict[str, str]) -> None:
+        """``functions``: generated function name -> the key of the symbolic it translates."""
+        self.module = module
+        self.module_path = module_path.resolve()
+        self.recorder = recorder
+        self.functions = functions
+        self.checks: list[ExportCheck] = []
+
+    def __call__(self, model: Any, args: tuple[Any, ...], kwargs: dict[str, Any], keywords: dict[str, Any], result: Any) -> None:
+        index = self.recorder.exports[-1].index if self.recorder.exports else len(self.checks)
+        keys = sorted({u.qualified for u in self.recorder.uses if u.export_index == index})
+        if not keys:
+            return  # an export with no custom symbolic proves nothing about the module
+        check = ExportCheck(index, keys, ok=False)
+        self.checks.append(check)
+        try:
+            candidate = self._export(model, args, kwargs, keywords)
+        except Exception as exc:  # noqa: BLE001 - any failure of the new exporter is the finding
+            check.detail = _first_line(exc)
+            check.blamed, check.generated_line = self._blame(exc)
+            return
+        reference = result.model_proto
+        comparison = compare_models(reference, candidate, example_arrays(args, kwargs))
+        if comparison.reference_custom_nodes != comparison.candidate_custom_nodes:
+            want = ", ".join(n.text() for n in comparison.reference_custom_nodes) or "none"
+            got = ", ".join(n.text() for n in comparison.candidate_custom_nodes) or "none"
+            check.detail = f"custom nodes differ: onnx_migrate has {want}; the new exporter has {got}"
+            return
+        check.numbers, numbers_ok = _numbers(comparison.numbers)
+        check.ok = numbers_ok
+        if not numbers_ok:
+            check.detail = check.numbers
+
+    def _export(self, model: Any, args: tuple[Any, ...], kwargs: dict[str, Any], keywords: dict[str, Any]) -> Any:
+        options = {k: v for k, v in keywords.items() if k in ("opset_version", "input_names", "output_names", "dynamic_axes")}
+        with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()), _quiet_loggers("torch.onnx", "onnxscript"):
+            warnings.simplefilter("ignore")
+            program = self.module.export(model, tuple(args), kwargs=dict(kwargs) or None, verbose=False, **options)
+        return program.model_proto
+
+    def _blame(self, exc: BaseException) -> tuple[list[str], int | None]:
+        """The symbolics whose generated functions appear in the error's traceback (innermost last)."""
+        blamed: list[str] = []
+        line = None
+        seen: set[int] = set()
+        current: BaseException | None = exc
+        while current is not None and id(current) not in seen:
+            seen.add(id(current))
+            for frame in traceback.extract_tb(current.__traceback__):
+                if Path(frame.filename).resolve() == self.module_path:
+                    key = self.functions.get(frame.name.lstrip("_").rsplit("_", 1)[0]) or self.functions.get(frame.name)
+                    if key is not None and key not in blamed:
+                        blamed.append(key)
+                    line = frame.lineno
+            current = current.__cause__ or current.__context__
+        return blamed, line
+
+
+@contextlib.contextmanager
+def _quiet_loggers(*names: str) -> Iterator[None]:
+    """torch's exporter logs its opset fallback and version-conversion tracebacks: not the user's concern here."""
+    loggers = [logging.getLogger(name) for name in names]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        for logger, level in zip(loggers, levels):
+            logger.setLevel(level)
+
+
+def _numbers(runs: list[Any]) -> tuple[str, bool]:
+    compared = [run for run in runs if run.compared]
+    for run in runs:
+        if run.reference_error is None and run.candidate_error is not None:
+            return f"onnx_migrate's model runs in ONNX Runtime ({run.label}), the new one does not: {run.candidate_error}", False
+    for run in compared:
+        bad = [o for o in run.outputs if not o.ok]
+        if bad:
+            return f"different numbers ({run.label}): " + "; ".join(o.text() for o in bad[:3]), False
+    if compared:
+        return f"equal in ONNX Runtime ({', '.join(run.label for run in compared)})", True
+    reason = next((run.reference_error or run.skipped for run in runs if run.reference_error or run.skipped), "no run")
+    return f"not compared: ONNX Runtime cannot run the model ({reason})", True
+
+
+def _first_line(exc: BaseException) -> str:
+    """The innermost message of a chain of wrapped exceptions (torch wraps translation errors twice)."""
+    messages = []
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        text = str(current).strip()
+        if text:
+            messages.append(f"{type(current).__name__}: {text.splitlines()[0]}")
+        current = current.__cause__ or current.__context__
+    return (messages[-1] if messages else type(exc).__name__)[:500]
