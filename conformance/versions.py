@@ -67,6 +67,6 @@ def cache_key(case_id: str, mode: str, fingerprint: str | None = None) -> str:
     source = case_id.split("/", 1)[0]
     parts = [HARNESS_VERSION, case_id, mode] + [f"{n}={env[n]}" for n in CORE]
     parts.append(f"{LIBRARIES.get(source, source)}={env.get(LIBRARIES.get(source, ''), '-')}")
-    if mode == "migrate":
+    if mode in ("migrate", "port"):
         parts.append(f"onnx_migrate={env['onnx_migrate']}")
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]

@@ -23,7 +23,9 @@ import traceback
 import warnings
 from typing import Any
 
-MODES = ("legacy", "migrate", "dynamo")
+MODES = ("legacy", "migrate", "dynamo", "port")
+#: What ``run`` does without ``--modes`` (``port`` has its own command).
+DEFAULT_MODES = ("legacy", "migrate", "dynamo")
 
 
 def _offline_environment() -> None:
@@ -94,6 +96,10 @@ def _eager_outputs(built: Any) -> dict[str, Any]:
 def run(case_id: str, mode: str) -> dict[str, Any]:
     """Build, export, measure; the result dict the runner caches."""
     _offline_environment()
+    if mode == "port":
+        from conformance.port_case import run_port
+
+        return run_port(case_id)
     result: dict[str, Any] = {"case": case_id, "mode": mode, "status": "error"}
     if mode == "migrate":
         import onnx_migrate
