@@ -249,3 +249,89 @@ def test_numbers_of_the_written_module_match_eager(tmp_path: Path) -> None:
     session = ort.InferenceSession(program.model_proto.SerializeToString(), providers=["CPUExecutionProvider"])
     feeds = {i.name: a.numpy() for i, a in zip(session.get_inputs(), (x, rois))}
     np.testing.assert_allclose(session.run(None, feeds)[0], M()(x, rois).numpy(), rtol=1e-4, atol=1e-5)
+
+
+# -- the written module in a fresh interpreter, on the script's own models -------------------------
+
+_FRESH_RUNNER = '''
+import runpy, sys
+sys.modules["onnx_migrate"] = None  # any import of onnx_migrate now fails
+module_dir, script, out_dir = sys.argv[1:4]
+sys.path.insert(0, module_dir)
+import torch
+import ported_ops
+
+LEGACY_ONLY = {"dynamo", "do_constant_folding", "custom_opsets", "operator_export_type", "training",
+               "export_modules_as_functions", "keep_initializers_as_inputs", "export_params", "verbose"}
+count = 0
+torch_export = torch.onnx.export
+
+def export(model, args=(), f=None, **kwargs):
+    """The script's legacy call, made with the written module (dynamo=True) to a file of our own."""
+    global count
+    if kwargs.get("dynamo") is True:  # the written module's own call
+        return torch_export(model, args, f, **kwargs)
+    count += 1
+    options = {k: v for k, v in kwargs.items() if k not in LEGACY_ONLY}
+    program = ported_ops.export(model, args if isinstance(args, tuple) else (args,), verbose=False, **options)
+    program.save(f"{out_dir}/candidate_{count}.onnx")
+
+torch.onnx.export = export
+sys.argv = [script, out_dir]
+runpy.run_path(script, run_name="__main__")
+assert "onnx_migrate" not in {name.split(".")[0] for name, m in sys.modules.items() if m is not None}
+'''
+
+
+@pytest.mark.slow  # two ports and a subprocess each: CI runs the torchvision one after the smoke, by name
+@pytest.mark.parametrize("script", ["torchvision_ops.py", "ort_contrib_ops.py"])
+def test_written_module_in_a_fresh_interpreter_matches_onnx_migrate(script: str, tmp_path: Path) -> None:
+    """The script's models, exported in a fresh interpreter (no onnx_migrate) by the written module, match the
+    files onnx_migrate wrote for the same script: custom nodes and their attributes, ONNX Runtime outputs."""
+    if script.startswith("torchvision"):
+        pytest.importorskip("torchvision")
+    elif importlib.util.find_spec("onnxruntime.tools.pytorch_export_contrib_ops") is None:
+        pytest.skip("this onnxruntime has no pytorch_export_contrib_ops")
+    reference_dir = tmp_path / "reference"
+    reference_dir.mkdir()
+    port(SCRIPTS / script, tmp_path / "ported_ops.py", script_args=[str(reference_dir)], verify=False)
+    candidate_dir = tmp_path / "candidate"
+    candidate_dir.mkdir()
+    runner = tmp_path / "fresh_runner.py"
+    runner.write_text(_FRESH_RUNNER)
+    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+    completed = subprocess.run(
+        [sys.executable, str(runner), str(tmp_path), str(SCRIPTS / script), str(candidate_dir)],
+        capture_output=True, text=True, env=env, cwd=tmp_path, timeout=600,
+    )
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    references = sorted(reference_dir.glob("*.onnx"), key=lambda p: p.stat().st_mtime)
+    candidates = sorted(candidate_dir.glob("candidate_*.onnx"), key=lambda p: int(p.stem.split("_")[1]))
+    assert len(references) == len(candidates) > 0
+    for reference, candidate in zip(references, candidates):
+        want, got = onnx.load(str(reference)), onnx.load(str(candidate))
+        assert _custom_nodes(got) == _custom_nodes(want), reference.name
+        _assert_same_numbers(want, got)
+
+
+def _assert_same_numbers(want: onnx.ModelProto, got: onnx.ModelProto) -> None:
+    rng = np.random.default_rng(0)
+    sessions = [ort.InferenceSession(m.SerializeToString(), providers=["CPUExecutionProvider"]) for m in (want, got)]
+    feeds = {}
+    for value in sessions[0].get_inputs():
+        shape = [d if isinstance(d, int) else 6 for d in value.shape]
+        if value.name == "rois":  # batch index, then boxes inside the 32x32 feature map
+            xy = rng.uniform(0, 20, (shape[0], 2))
+            feeds[value.name] = np.concatenate([rng.integers(0, 2, (shape[0], 1)), xy, xy + 5], 1).astype(np.float32)
+        elif value.name == "boxes":
+            xy = rng.uniform(0, 20, (shape[0], 2))
+            feeds[value.name] = np.concatenate([xy, xy + rng.uniform(1, 10, (shape[0], 2))], 1).astype(np.float32)
+        elif value.name == "grid":
+            feeds[value.name] = rng.uniform(-1, 1, shape).astype(np.float32)
+        else:
+            feeds[value.name] = rng.standard_normal(shape).astype(np.float32)
+    names = [i.name for i in sessions[1].get_inputs()]
+    expected = sessions[0].run(None, feeds)
+    actual = sessions[1].run(None, {name: feeds[ref.name] for name, ref in zip(names, sessions[0].get_inputs())})
+    for a, b in zip(expected, actual, strict=True):
+        np.testing.assert_allclose(b, a, rtol=1e-4, atol=1e-5)
