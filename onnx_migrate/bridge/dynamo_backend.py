@@ -21,11 +21,9 @@ says so and points to ``backend="legacy"``.
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
-import logging
 import warnings
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import IO, Any
 
@@ -38,6 +36,7 @@ from onnx_migrate.bridge.translation_table import translation_table
 from onnx_migrate.compat import capture as _capture
 from onnx_migrate.compat import finalize as _finalize
 from onnx_migrate.compat.export_report import ExportReport
+from onnx_migrate.compat.logs import quiet_loggers
 from onnx_migrate.compat.options import ExportOptions
 from onnx_migrate.compat.outline import ExportBackend, ExportResult, new_report, run_export
 from onnx_migrate.errors import OnnxMigrateWarning
@@ -137,26 +136,12 @@ def _dynamo_report(options: ExportOptions) -> ExportReport:
     return report
 
 
-@contextlib.contextmanager
-def _quiet_opset_logs() -> Iterator[None]:
-    """Silence torch's and onnxscript's logs about lowering the opset (with a traceback); we warn once instead."""
-    loggers = [logging.getLogger(name) for name in _OPSET_LOGGERS]
-    levels = [logger.level for logger in loggers]
-    for logger in loggers:
-        logger.setLevel(logging.CRITICAL)
-    try:
-        yield
-    finally:
-        for logger, level in zip(loggers, levels, strict=True):
-            logger.setLevel(level)
-
-
 def _run_torch_exporter(captured: _capture.CapturedModel, table: dict[Any, Any], options: ExportOptions) -> Any:
     """``torch.onnx.export(dynamo=True)`` on the captured program; a bridged symbolic's error comes out as itself."""
     # As on the legacy backend: no folding that could bake parameters into new constants.
     optimize = options.do_constant_folding and options.export_params and not options.keep_initializers_as_inputs
     try:
-        with _quiet_opset_logs():
+        with quiet_loggers(*_OPSET_LOGGERS):
             return torch.onnx.export(
                 captured.program,
                 (),
