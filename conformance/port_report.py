@@ -35,6 +35,10 @@ def _distinct(rows: Sequence[dict[str, Any]]) -> dict[tuple[str, str], list[dict
     return grouped
 
 
+def _short(text: str) -> str:
+    return text.split(": ", 2)[-1][:160]
+
+
 def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")[:300]
 
@@ -43,7 +47,12 @@ def write(cases: Sequence[Case], results: Mapping[str, dict[str, Any]], command:
     """Write ``docs/port.md`` from the cached ``port`` results of ``cases``."""
     rows = _symbolic_rows(cases, results)
     grouped = _distinct(rows)
-    verified = [k for k, uses in grouped.items() if all(u["status"] in _VERIFIED for u in uses)]
+    # A symbolic counts as verified when some export proved it and none found it wrong; uses that torch's new
+    # exporter could not export at all ("not verified") prove nothing either way and are listed.
+    verified = [
+        k for k, uses in grouped.items()
+        if any(u["status"] in _VERIFIED for u in uses) and not any(u["status"] == "needs attention" for u in uses)
+    ]
     env = environment()
     lines = [
         "# `onnx-migrate port` on the conformance corpus",
@@ -67,8 +76,11 @@ def write(cases: Sequence[Case], results: Mapping[str, dict[str, Any]], command:
     ]
     for (key, origin), uses in sorted(grouped.items()):
         statuses = sorted({u["status"] for u in uses})
-        failing = next((u for u in uses if u["status"] not in _VERIFIED), None)
+        failing = next((u for u in uses if u["status"] == "needs attention"), None)
+        unproved = [u for u in uses if u["status"] not in _VERIFIED and u is not failing]
         reason = failing["detail"] if failing else uses[0]["reason"]
+        if unproved and not failing:
+            reason += f" (not verified in {len(unproved)} case(s): {_short(unproved[0]['detail'])})"
         lines.append(
             f"| `{key}` | `{origin}` | {', '.join(statuses)} | {uses[0]['kind']} | {len(uses)} | {_cell(reason)} |"
         )

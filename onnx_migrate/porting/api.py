@@ -29,7 +29,10 @@ from onnx_migrate.porting.module_text import render_module
 from onnx_migrate.porting.planning import GENERAL, NEEDS_ATTENTION, PortedSymbolic, module_namespace, plan_module
 from onnx_migrate.porting.verification import ExportCheck, Verifier
 
-__all__ = ["PortResult", "port"]
+__all__ = ["NOT_VERIFIED", "PortResult", "port"]
+
+#: The status of a symbolic no export of the verification run proved (or one torch could not export at all).
+NOT_VERIFIED = "not verified"
 
 Target = str | os.PathLike[str] | Callable[[], Any]
 
@@ -216,17 +219,17 @@ def _settle(result: PortResult) -> None:
         failed = [c for c in mine if not c.ok and (not c.blamed or ported.key in c.blamed)]
         if failed:
             check = failed[0]
-            ported.status = NEEDS_ATTENTION
-            if check.generated_line is None and not check.blamed and check.detail and "custom nodes differ" not in check.detail:
-                ported.detail = (
-                    f"export {check.index + 1}: torch.onnx.export(dynamo=True) failed outside the written functions "
-                    f"(torch.export could not capture the model as it is?): {check.detail}"
-                )
+            if check.outside_written_code:
+                # torch's exporter failed before or around the translation (torch.export could not capture the
+                # model, say): nothing in the module to edit, and nothing proven about it either.
+                ported.status = NOT_VERIFIED
+                ported.detail = f"export {check.index + 1}: torch.onnx.export(dynamo=True) failed outside the written functions: {check.detail}"
             else:
                 line = check.generated_line or _def_line(text, ported.function_name)
+                ported.status = NEEDS_ATTENTION
                 ported.detail = f"edit {result.output}:{line}: export {check.index + 1}: {check.detail}"
         elif not mine:
-            ported.status = "not verified"
+            ported.status = NOT_VERIFIED
             ported.detail = "no export of the verification run used it"
         else:
             ported.status = "verified" if ported.kind == GENERAL else "verified with specialization"

@@ -150,6 +150,62 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module {{__name__!r}} has no attribute {{name!r}}")'''
 
 
+_EXPORT_FUNCTION = '''def export(model: torch.nn.Module, args: Any = (), f: Any = None, **kwargs: Any) -> Any:
+    """``torch.onnx.export(..., dynamo=True)`` with this module's translation table and custom ops.
+
+    When ``torch.export`` stops at a size only known at run time (detection post-processing after NMS),
+    the model is captured again with ``torch.export.draft_export``, which records such sizes instead.
+    """
+    table = translation_table()
+    with ported_autograd_functions():
+        try:
+            return torch.onnx.export(model, args, f, dynamo=True, custom_translation_table=table, **kwargs)
+        except Exception as exc:
+            if not _data_dependent(exc):
+                raise
+        args = args if isinstance(args, tuple) else (args,)
+        program = torch.export.draft_export(
+            model, args, kwargs=kwargs.get("kwargs"), dynamic_shapes=_dynamic_shapes(args, kwargs)
+        )
+        rest = {k: v for k, v in kwargs.items() if k not in ("kwargs", "dynamic_axes", "dynamic_shapes")}
+        return torch.onnx.export(program, f=f, dynamo=True, custom_translation_table=table, **rest)
+
+
+def _data_dependent(exc: BaseException) -> bool:
+    """Whether torch.export failed on a data-dependent size (anywhere in the chain of wrapped errors)."""
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if "DataDependent" in type(exc).__name__ or "data-dependent" in str(exc):
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False
+
+
+def _dynamic_shapes(args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    """``dynamic_axes`` (by input name) as ``torch.export`` dynamic shapes over ``args`` (tensors in order)."""
+    if kwargs.get("dynamic_shapes") is not None:
+        return kwargs["dynamic_shapes"]
+    axes, names = kwargs.get("dynamic_axes") or {}, list(kwargs.get("input_names") or [])
+    if not axes:
+        return None
+    position = iter(range(1 << 30))
+
+    def spec(value: Any) -> Any:
+        if isinstance(value, torch.Tensor):
+            index = next(position)
+            name = names[index] if index < len(names) else None
+            dims = axes.get(name, ()) if name is not None else ()
+            return {int(d): torch.export.Dim.AUTO for d in dims} or None
+        if isinstance(value, (list, tuple)):
+            return type(value)(spec(v) for v in value)
+        if isinstance(value, dict):
+            return {k: spec(v) for k, v in value.items()}
+        return None
+
+    return spec(args)'''
+
+
 def _custom_op_lines(plan: ModulePlan) -> list[str]:
     if not plan.custom_ops:
         return []
@@ -191,12 +247,7 @@ def _ported_functions_lines(plan: ModulePlan) -> list[str]:
         "                cls.apply = original",
         "",
         "",
-        "def export(model: torch.nn.Module, args: Any = (), f: Any = None, **kwargs: Any) -> Any:",
-        '    """``torch.onnx.export(..., dynamo=True)`` with this module\'s translation table and custom ops."""',
-        "    with ported_autograd_functions():",
-        "        return torch.onnx.export(",
-        "            model, args, f, dynamo=True, custom_translation_table=translation_table(), **kwargs",
-        "        )",
+        *_EXPORT_FUNCTION.splitlines(),
     ]
 
 

@@ -15,14 +15,13 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import io
-import logging
 import traceback
 import warnings
-from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from onnx_migrate.compat.logs import quiet_loggers
 from onnx_migrate.compat.symbolic_recording import SymbolicRecorder
 from onnx_migrate.side_by_side.compare import compare_models
 from onnx_migrate.side_by_side.exports import example_arrays
@@ -42,6 +41,7 @@ class ExportCheck:
         numbers: how the numbers went (``"equal"``, ``"not compared: ..."``, ``"different: ..."``).
         blamed: the symbolics an error points at (a generated function in its traceback).
         generated_line: the line of the generated module the error points at.
+        error: the new exporter raised (``detail`` holds the innermost message).
     """
 
     index: int
@@ -51,6 +51,19 @@ class ExportCheck:
     numbers: str = ""
     blamed: list[str] = dataclasses.field(default_factory=list)
     generated_line: int | None = None
+    error: bool = False
+
+    @property
+    def outside_written_code(self) -> bool:
+        """The new exporter raised, but not in a written function (so not on anything ``port`` wrote)."""
+        return not self.ok and self.error and not self.blamed and self.generated_line is None
+
+
+#: What torch's exporter and torch.export log while port's verification runs them (fallbacks it handles).
+_EXPORTER_LOGGERS = ("torch.onnx", "onnxscript", "torch.export", "torch._export", "torch.fx.experimental.symbolic_shapes")
+
+#: Frames of the written module that run a custom op (an autograd.Function's forward, its fake implementation).
+_CUSTOM_OP_FRAMES = frozenset({"_run_function", "_function_class", "_"})
 
 
 class Verifier:
@@ -74,6 +87,7 @@ class Verifier:
         try:
             candidate = self._export(model, args, kwargs, keywords)
         except Exception as exc:  # noqa: BLE001 - any failure of the new exporter is the finding
+            check.error = True
             check.detail = _first_line(exc)
             check.blamed, check.generated_line = self._blame(exc)
             return
@@ -91,7 +105,7 @@ class Verifier:
 
     def _export(self, model: Any, args: tuple[Any, ...], kwargs: dict[str, Any], keywords: dict[str, Any]) -> Any:
         options = {k: v for k, v in keywords.items() if k in ("opset_version", "input_names", "output_names", "dynamic_axes")}
-        with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()), _quiet_loggers("torch.onnx", "onnxscript"):
+        with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()), quiet_loggers(*_EXPORTER_LOGGERS):
             warnings.simplefilter("ignore")
             program = self.module.export(model, tuple(args), kwargs=dict(kwargs) or None, verbose=False, **options)
         return program.model_proto
@@ -105,27 +119,18 @@ class Verifier:
         while current is not None and id(current) not in seen:
             seen.add(id(current))
             for frame in traceback.extract_tb(current.__traceback__):
-                if Path(frame.filename).resolve() == self.module_path:
-                    key = self.functions.get(frame.name.lstrip("_").rsplit("_", 1)[0]) or self.functions.get(frame.name)
-                    if key is not None and key not in blamed:
-                        blamed.append(key)
-                    line = frame.lineno
+                if Path(frame.filename).resolve() != self.module_path:
+                    continue
+                # Only a written function's own frames point at code to edit: export() and
+                # ported_autograd_functions() merely call torch.
+                key = self.functions.get(frame.name) or self.functions.get(frame.name.lstrip("_").rsplit("_", 1)[0])
+                if key is None and frame.name not in _CUSTOM_OP_FRAMES:
+                    continue
+                if key is not None and key not in blamed:
+                    blamed.append(key)
+                line = frame.lineno
             current = current.__cause__ or current.__context__
         return blamed, line
-
-
-@contextlib.contextmanager
-def _quiet_loggers(*names: str) -> Iterator[None]:
-    """torch's exporter logs its opset fallback and version-conversion tracebacks: not the user's concern here."""
-    loggers = [logging.getLogger(name) for name in names]
-    levels = [logger.level for logger in loggers]
-    for logger in loggers:
-        logger.setLevel(logging.CRITICAL)
-    try:
-        yield
-    finally:
-        for logger, level in zip(loggers, levels):
-            logger.setLevel(level)
 
 
 def _numbers(runs: list[Any]) -> tuple[str, bool]:

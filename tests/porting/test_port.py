@@ -335,3 +335,38 @@ def _assert_same_numbers(want: onnx.ModelProto, got: onnx.ModelProto) -> None:
     actual = sessions[1].run(None, {name: feeds[ref.name] for name, ref in zip(names, sessions[0].get_inputs())})
     for a, b in zip(expected, actual, strict=True):
         np.testing.assert_allclose(b, a, rtol=1e-4, atol=1e-5)
+
+
+def test_a_model_torch_export_stops_on_is_captured_by_draft_export(tmp_path: Path) -> None:
+    """Detection-style post-processing (a size known only at run time decides a branch): the written export()
+    falls back to torch.export.draft_export, and the custom node is verified."""
+    script = _script(tmp_path, """
+        import sys, torch
+
+        @torch.library.custom_op("port_draft::double", mutates_args=())
+        def double(x: torch.Tensor) -> torch.Tensor:
+            return x * 2
+
+        @double.register_fake
+        def _(x):
+            return torch.empty_like(x)
+
+        def double_symbolic(g, x):
+            return g.op("port_draft::Double", x, factor_f=2.0)
+
+        torch.onnx.register_custom_op_symbolic("port_draft::double", double_symbolic, 11)
+
+        class PostProcess(torch.nn.Module):
+            def forward(self, scores):
+                kept = scores[scores > 0.5]
+                if kept.numel() == 0:  # a branch on a size known only at run time
+                    return torch.ops.port_draft.double(scores[:1])
+                return torch.ops.port_draft.double(kept)
+
+        torch.onnx.export(PostProcess(), (torch.tensor([0.9, 0.2, 0.7, 0.6]),), sys.argv[1], opset_version=13,
+                          dynamo=False)
+        torch.onnx.unregister_custom_op_symbolic("port_draft::double", 11)
+    """)
+    result = port(script, tmp_path / "draft_ops.py", script_args=[str(tmp_path / "m.onnx")])
+    assert _statuses(result) == {"port_draft::double": "verified"}, result.summary()
+    assert "draft_export" in (tmp_path / "draft_ops.py").read_text()
