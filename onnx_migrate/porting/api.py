@@ -135,8 +135,16 @@ def _load(path: Path) -> ModuleType:
     return module
 
 
-def _docstring(target: Target, script_args: Sequence[str], symbolics: list[PortedSymbolic], exports: list[Any]) -> str:
-    source = getattr(target, "__qualname__", None) or " ".join([os.fspath(target), *script_args])  # type: ignore[arg-type]
+def _describe(target: Target, script_args: Sequence[str]) -> str:
+    """How messages and the written module name what ran: the callable's name, or the command line."""
+    if callable(target):
+        return getattr(target, "__qualname__", repr(target))
+    return " ".join([os.fspath(target), *script_args])
+
+
+def _docstring(target: Target, script_args: Sequence[str], module_name: str, symbolics: list[PortedSymbolic], exports: list[Any]) -> str:
+    """The written module's docstring: where it came from, what it ports, and the call that uses it."""
+    source = _describe(target, script_args)
     lines = [
         "Translations of legacy symbolics for torch.onnx.export(..., dynamo=True).",
         "",
@@ -148,8 +156,8 @@ def _docstring(target: Target, script_args: Sequence[str], symbolics: list[Porte
         "",
         "Use it where the script called the legacy exporter:",
         "",
-        "    import " + "translations",
-        "    translations.export(model, args, \"model.onnx\", opset_version=..., input_names=..., dynamic_axes=...)",
+        f"    import {module_name}",
+        f"    {module_name}.export(model, args, \"model.onnx\", opset_version=..., input_names=..., dynamic_axes=...)",
         "",
         "which is torch.onnx.export(model, args, f, dynamo=True, custom_translation_table=custom_translation_table)",
         "inside ported_autograd_functions() (it points each ported autograd.Function's apply at its custom op).",
@@ -185,12 +193,12 @@ def port(
     _run_target(target, script_args, as_module, recorder)
     if not recorder.uses:
         raise PortError(
-            f"No custom symbolic ran while {getattr(target, '__qualname__', os.fspath(target) if not callable(target) else target)!r} "  # type: ignore[arg-type]
+            f"No custom symbolic ran while {_describe(target, script_args)!r} "
             "exported: there is nothing to port (nothing was written). port translates the functions registered "
             "with torch.onnx.register_custom_op_symbolic and autograd.Function.symbolic that an export calls."
         )
     plan, symbolics = plan_module(recorder.uses, recorder.exports, namespace=module_namespace(path), docstring="")
-    plan.docstring = _docstring(target, script_args, symbolics, recorder.exports).replace("import translations", f"import {path.stem}").replace("translations.export", f"{path.stem}.export")
+    plan.docstring = _docstring(target, script_args, path.stem, symbolics, recorder.exports)
     _write_atomically(path, render_module(plan))
     result = PortResult(path, symbolics, [])
     if verify:
