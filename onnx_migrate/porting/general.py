@@ -15,6 +15,7 @@ torch's legacy exporter is imported or run.
 
 from __future__ import annotations
 
+import builtins
 import dataclasses
 import functools
 import inspect
@@ -75,7 +76,7 @@ _TORCH_DTYPES = frozenset(
 #: Names the generated module binds besides the opset alias and the custom ops (see the brief of issue 17).
 _MODULE_NAMES = frozenset({"ir", "torch", "Sequence", "Optional"})
 _COMPOUND_REASONS = {
-    cst.If: "branches in Python on its arguments (`if` at line {line})",
+    cst.If: "branches in Python (`if` at line {line})",
     cst.For: "loops in Python (`for` at line {line})",
     cst.While: "loops in Python (`while` at line {line})",
     cst.Try: "handles exceptions (`try` at line {line})",
@@ -239,6 +240,21 @@ class _Plan:
     statements: list[cst.BaseStatement] = dataclasses.field(default_factory=list)
 
 
+class _NamesRead(cst.CSTVisitor):
+    """The plain names an expression reads, in order, once each (``a`` of ``a.b(c)``, and ``c``; not ``b``)."""
+
+    def __init__(self) -> None:
+        self.found: list[str] = []
+
+    def visit_Name(self, node: cst.Name) -> None:
+        if node.value not in self.found and node.value not in _LITERAL_NAMES:
+            self.found.append(node.value)
+
+    def visit_Attribute(self, node: cst.Attribute) -> bool:
+        node.value.visit(self)
+        return False  # the attribute's own name is not read from any scope
+
+
 class _Analyzer:
     """Walks the body once, in order, and refuses anything that is not ``g.op`` calls and plain Python."""
 
@@ -254,6 +270,8 @@ class _Analyzer:
         if not isinstance(block, cst.IndentedBlock):  # ``def f(g, x): return ...`` on one line
             block = cst.IndentedBlock(body=[cst.SimpleStatementLine(body=block.body)])
         for index, statement in enumerate(block.body):
+            if isinstance(statement, cst.If):
+                raise _Refused(self._branch_reason(statement), statement)
             if not isinstance(statement, cst.SimpleStatementLine):
                 template = _COMPOUND_REASONS.get(type(statement), "has a `{kind}` statement (line {line})")
                 raise _Refused(template.replace("{kind}", type(statement).__name__.lower()), statement)
@@ -261,6 +279,19 @@ class _Analyzer:
             if any(self._small(small, first=index == 0) for small in statement.body):
                 return self.plan  # the return: anything after it never ran
         raise _Refused("returns nothing: a translation function must return its outputs", function)
+
+    def _branch_reason(self, statement: cst.If) -> str:
+        """Say what the ``if`` tests: the symbolic's own values, or a name from outside (a module flag)."""
+        names = _NamesRead()
+        statement.test.visit(names)
+        own = [n for n in names.found if n in self.kinds or n == self.g]
+        outer = [n for n in names.found if n not in own and not hasattr(builtins, n)]
+        where = "(`if` at line {line})"
+        if own:
+            return f"branches in Python on {', '.join(f'`{n}`' for n in own)} {where}"
+        if outer:
+            return f"branches in Python on {', '.join(f'`{n}`' for n in outer)}, from outside the function {where}"
+        return _COMPOUND_REASONS[cst.If]
 
     def _small(self, small: cst.BaseSmallStatement, *, first: bool) -> bool:
         if isinstance(small, cst.Return):

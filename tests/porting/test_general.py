@@ -228,6 +228,12 @@ def branches(g, x, approximate):
     return g.op("custom::Gelu", x)
 
 
+def branches_on_flag(g, x):
+    if SCALE_CONSTANT > 2:
+        return g.op("custom::Scaled", x)
+    return g.op("custom::Plain", x)
+
+
 def not_onnx(g, x):
     return g.op("FastGelu", x)
 
@@ -298,8 +304,10 @@ def cached(g, x):
 
 
 NOT_GENERAL = [
-    (branches, [TENSOR_X, P("approximate", "str", "'none'")], "branches in Python on its arguments (`if` at line {})",
+    (branches, [TENSOR_X, P("approximate", "str", "'none'")], "branches in Python on `approximate` (`if` at line {})",
      "if approximate"),
+    (branches_on_flag, [TENSOR_X], "branches in Python on `SCALE_CONSTANT`, from outside the function (`if` at line {})",
+     "if SCALE_CONSTANT"),
     (not_onnx, [TENSOR_X], 'calls g.op("FastGelu"), which is not an ONNX operator', "FastGelu"),
     (uses_helper, [TENSOR_X], "calls `symbolic_helper._get_tensor_rank(...)`", "_get_tensor_rank"),
     (falls_back, [TENSOR_X], "calls `g.at`, which only the legacy graph context has", "g.at"),
