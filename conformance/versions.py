@@ -8,7 +8,8 @@ from functools import cache
 
 from conformance.sources._util import version
 
-__all__ = ["FALLBACK_FINGERPRINT", "HARNESS_VERSION", "LIBRARIES", "cache_key", "environment", "onnx_migrate_fingerprint"]
+__all__ = ["FALLBACK_FINGERPRINT", "HARNESS_VERSION", "LIBRARIES", "cache_key", "environment", "onnx_migrate_fingerprint",
+           "onnx_migrate_version"]
 
 #: Bump when a change to the worker or the facts makes old cached results wrong.
 HARNESS_VERSION = "1"
@@ -28,20 +29,25 @@ LIBRARIES = {
 FALLBACK_FINGERPRINT: list[str] = []
 
 
-@cache
-def onnx_migrate_fingerprint() -> str:
-    """A hash of onnx_migrate's source files: results of ``migrate`` runs are only valid for that code.
+#: Subpackages that never run during an export, per mode: changing them keeps that mode's cached results.
+#: The static migration report and ``check`` run in no mode; ``port`` code runs only in the port mode.
+_NOT_RUN_BY = {
+    "migrate": frozenset({"report", "side_by_side", "porting"}),
+    "port": frozenset({"report", "side_by_side"}),
+}
 
-    The static migration report and ``check`` (``report/``, ``side_by_side/``) never run
-    during an export, so their files are left out: changing them keeps the cached results.
-    """
+
+@cache
+def onnx_migrate_fingerprint(mode: str = "migrate") -> str:
+    """A hash of the onnx_migrate source files ``mode`` runs: its results are only valid for that code."""
     import onnx_migrate
 
     root = pathlib.Path(onnx_migrate.__file__).parent
+    skipped = _NOT_RUN_BY[mode]
     digest = hashlib.sha256()
     for path in sorted(root.rglob("*")):
         relative = path.relative_to(root).parts
-        if relative[:1] in (("report",), ("side_by_side",)):
+        if relative[0] in skipped:
             continue
         if path.suffix in (".py", ".toml", ".json") and "__pycache__" not in path.parts:
             digest.update(str(path.relative_to(root)).encode())
@@ -49,12 +55,17 @@ def onnx_migrate_fingerprint() -> str:
     return digest.hexdigest()[:12]
 
 
+def onnx_migrate_version(mode: str = "migrate") -> str:
+    """``0.1.0+<fingerprint>``: the onnx_migrate a ``mode`` result was produced with."""
+    return f"{version('onnx-migrate')}+{onnx_migrate_fingerprint(mode)}"
+
+
 @cache
 def environment() -> dict[str, str]:
     """Core and library versions, plus the onnx_migrate source fingerprint."""
     names = list(CORE) + sorted(set(LIBRARIES.values()))
     env = {name: version(name) for name in names}
-    env["onnx_migrate"] = f"{version('onnx-migrate')}+{onnx_migrate_fingerprint()}"
+    env["onnx_migrate"] = onnx_migrate_version("migrate")
     return env
 
 
@@ -62,6 +73,7 @@ def cache_key(case_id: str, mode: str, fingerprint: str | None = None) -> str:
     """The key of one result: case, mode, versions that matter for it (onnx_migrate only for ``migrate``;
     ``fingerprint`` names other onnx_migrate sources than the current ones)."""
     env = dict(environment())
+    env["onnx_migrate"] = onnx_migrate_version(mode) if mode == "port" else env["onnx_migrate"]
     if fingerprint is not None:
         env["onnx_migrate"] = f"{version('onnx-migrate')}+{fingerprint}"
     source = case_id.split("/", 1)[0]
