@@ -70,10 +70,11 @@ def environment() -> dict[str, str]:
 
 
 def cache_key(case_id: str, mode: str, fingerprint: str | None = None) -> str:
-    """The key of one result: case, mode, versions that matter for it (onnx_migrate only for ``migrate``;
-    ``fingerprint`` names other onnx_migrate sources than the current ones)."""
+    """The key of one result: case, mode, versions that matter for it (onnx_migrate only for ``migrate`` and
+    ``port``, each with the code it runs; ``fingerprint`` names other onnx_migrate sources than the current ones)."""
     env = dict(environment())
-    env["onnx_migrate"] = onnx_migrate_version(mode) if mode == "port" else env["onnx_migrate"]
+    if mode == "port":
+        env["onnx_migrate"] = onnx_migrate_version("port")
     if fingerprint is not None:
         env["onnx_migrate"] = f"{version('onnx-migrate')}+{fingerprint}"
     source = case_id.split("/", 1)[0]

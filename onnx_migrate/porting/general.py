@@ -254,6 +254,10 @@ class _NamesRead(cst.CSTVisitor):
         node.value.visit(self)
         return False  # the attribute's own name is not read from any scope
 
+    def visit_Arg(self, node: cst.Arg) -> bool:
+        node.value.visit(self)
+        return False  # nor is a keyword's name (``dtype=`` of ``f(dtype=x)``)
+
 
 class _Analyzer:
     """Walks the body once, in order, and refuses anything that is not ``g.op`` calls and plain Python."""

@@ -69,8 +69,9 @@ class _Globals(dict):
         return _Anything()
 
 
-def _symbolic_defs(path: pathlib.Path) -> Iterator[tuple[ast.FunctionDef, str]]:
-    """Each ``def f(g, ...)`` of ``path``, as a module text that puts it at its original lines.
+def _symbolic_defs(path: pathlib.Path) -> Iterator[tuple[ast.FunctionDef, int, str]]:
+    """Each ``def f(g, ...)`` of ``path``, its first line (decorators included), and a module text that puts
+    it at its original lines.
 
     Decorators other than ``parse_args`` register the function elsewhere; they become blank
     lines, and a ``parse_args`` decorator is kept, spelled as a plain ``@parse_args(...)``.
@@ -89,7 +90,7 @@ def _symbolic_defs(path: pathlib.Path) -> Iterator[tuple[ast.FunctionDef, str]]:
             body += [f"@{kept}" if kept.startswith("parse_args(") else ""] + [""] * (span - 1)
         indent = len(lines[node.lineno - 1]) - len(lines[node.lineno - 1].lstrip())
         body += [line[indent:] for line in lines[node.lineno - 1:node.end_lineno]]
-        yield node, "\n".join(body) + "\n"
+        yield node, first, "\n".join(body) + "\n"
 
 
 def _parameters(node: ast.FunctionDef, function: Any) -> list[SchemaParameter]:
@@ -119,7 +120,7 @@ def test_every_real_symbolic_is_translated_or_refused_with_a_line_inside_it(tmp_
     outcomes: dict[str, int] = {"general": 0, "refused": 0}
     problems: list[str] = []
     for source in SOURCES:
-        for index, (node, module_text) in enumerate(_symbolic_defs(source)):
+        for index, (node, first, module_text) in enumerate(_symbolic_defs(source)):
             where = f"{source.name}:{node.lineno} {node.name}"
             copy = tmp_path / f"{source.stem}_{index}.py"  # inspect reads the source back from this file
             copy.write_text(module_text, encoding="utf-8")
@@ -141,7 +142,6 @@ def test_every_real_symbolic_is_translated_or_refused_with_a_line_inside_it(tmp_
                 continue
             assert isinstance(result, NotGeneral)
             outcomes["refused"] += 1
-            first = min([node.lineno, *(d.lineno for d in node.decorator_list)])
             if not result.reason.strip():
                 problems.append(f"{where}: refused without a reason")
             elif result.line is not None and not first <= result.line <= node.end_lineno:  # type: ignore[operator]
